@@ -1,0 +1,37 @@
+# The two Quick start commands (`make run`, `make test`) and their helpers.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# A local run is a development run: DEBUG on, SQLite unless DATABASE_URL says otherwise.
+LOCAL_ENV := DEBUG=$${DEBUG:-1}
+
+.PHONY: install run test lint format worker benchmarks
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(LOCAL_ENV) $(PY) manage.py migrate --no-input
+	$(LOCAL_ENV) $(PY) manage.py load_gfmd_data
+	@echo "Admin login: $(LOCAL_ENV) $(PY) manage.py createsuperuser, then http://127.0.0.1:$(PORT)/admin/"
+	$(LOCAL_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+worker: install
+	$(PY) manage.py db_worker

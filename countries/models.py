@@ -1,0 +1,463 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from countries import geo
+from gfmd.models import TimeStampedModel
+
+iso2_validator = RegexValidator(r"^[A-Z]{2}$", _("Enter two capital letters, e.g. MA."))
+iso3_validator = RegexValidator(r"^[A-Z]{3}$", _("Enter three capital letters, e.g. MAR."))
+currency_validator = RegexValidator(
+    r"^[A-Z]{3}$", _("Enter an ISO 4217 currency code of three capital letters, e.g. USD.")
+)
+roundtable_number_validator = RegexValidator(
+    r"^\d+(\.\d+)*$", _("Enter a roundtable number like 1.2, without 'RT'.")
+)
+
+
+class CountryQuerySet(models.QuerySet):
+    def participating(self) -> CountryQuerySet:
+        """Countries with any GFMD record: attendance, a roundtable role or a meeting."""
+        return self.filter(
+            Exists(Attendance.objects.filter(country=OuterRef("pk")))
+            | Exists(RoundtableRole.objects.filter(country=OuterRef("pk")))
+            | Exists(ThematicMeetingParticipation.objects.filter(country=OuterRef("pk")))
+            | Exists(Contribution.objects.filter(country=OuterRef("pk")))
+        )
+
+    def search(self, text: str) -> CountryQuerySet:
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(name__icontains=text)
+            | Q(official_name__icontains=text)
+            | Q(iso2__iexact=text)
+            | Q(iso3__iexact=text)
+        )
+
+
+class Country(TimeStampedModel):
+    name = models.CharField(_("short name"), max_length=100, help_text=_("As in lists: Morocco."))
+    slug = models.SlugField(
+        _("slug"), max_length=100, unique=True, help_text=_("The page address: /countries/<slug>/.")
+    )
+    official_name = models.CharField(
+        _("official name"), max_length=200, blank=True, help_text=_("Kingdom of Morocco.")
+    )
+    iso2 = models.CharField(
+        _("ISO2 code"), max_length=2, unique=True, validators=[iso2_validator],
+        help_text=_("ISO 3166-1 alpha-2, e.g. MA."),
+    )
+    iso3 = models.CharField(
+        _("ISO3 code"), max_length=3, unique=True, validators=[iso3_validator],
+        help_text=_("ISO 3166-1 alpha-3, e.g. MAR."),
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6,
+        help_text=_("Decimal degrees, north positive (32 00 N is 32)."),
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6,
+        help_text=_("Decimal degrees, east positive (5 00 W is -5)."),
+    )
+    region = models.CharField(_("region"), max_length=50, blank=True, help_text=_("UN region."))
+    subregion = models.CharField(_("subregion"), max_length=50, blank=True)
+
+    objects = CountryQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(iso2__regex=r"^[A-Z]{2}$"), name="country_iso2_two_capitals"
+            ),
+            models.CheckConstraint(
+                condition=Q(iso3__regex=r"^[A-Z]{3}$"), name="country_iso3_three_capitals"
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90), name="country_latitude_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__gte=-180, longitude__lte=180),
+                name="country_longitude_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("countries:detail", kwargs={"slug": self.slug})
+
+    @property
+    def latitude_dms(self) -> str:
+        return geo.latitude_dms(self.latitude)
+
+    @property
+    def longitude_dms(self) -> str:
+        return geo.longitude_dms(self.longitude)
+
+    @property
+    def wkt(self) -> str:
+        return geo.wkt_point(latitude=self.latitude, longitude=self.longitude)
+
+
+class ForumYear(TimeStampedModel):
+    label = models.CharField(
+        _("label"), max_length=20, unique=True,
+        validators=[RegexValidator(r"^\d{4}(-\d{4})?$", _("Enter a year or a range: 2013-2014."))],
+        help_text=_("The year as the GFMD names it: 2007, 2013-2014."),
+    )
+    sort_year = models.PositiveSmallIntegerField(
+        _("sort year"), help_text=_("Orders the years; usually the first year of the label.")
+    )
+    chairs = models.ManyToManyField(
+        Country, related_name="chaired_forum_years", blank=True, verbose_name=_("chair countries")
+    )
+    summit_city = models.CharField(_("summit city"), max_length=100, blank=True)
+    summit_start = models.DateField(_("summit start"), null=True, blank=True)
+    summit_end = models.DateField(_("summit end"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords(m2m_fields=[chairs])
+
+    class Meta:
+        ordering = ["sort_year", "label"]
+        verbose_name = _("forum year")
+        verbose_name_plural = _("forum years")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(summit_end__isnull=True)
+                | Q(summit_start__isnull=False, summit_end__gte=models.F("summit_start")),
+                name="forum_year_summit_end_after_start",
+                violation_error_message=_("The summit cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("countries:forum_year", kwargs={"label": self.label})
+
+
+def country_link(related_name: str) -> models.ForeignKey:
+    return models.ForeignKey(
+        Country, on_delete=models.CASCADE, related_name=related_name, verbose_name=_("country")
+    )
+
+
+def forum_year_link(related_name: str) -> models.ForeignKey:
+    return models.ForeignKey(
+        ForumYear, on_delete=models.PROTECT, related_name=related_name,
+        verbose_name=_("forum year"),
+    )
+
+
+class Attendance(TimeStampedModel):
+    country = country_link("attendances")
+    forum_year = forum_year_link("attendances")
+    attended_meeting = models.BooleanField(
+        _("attended meeting"), default=False, help_text=_("Shows as 'Attended Meeting'.")
+    )
+    attended_prep_meetings = models.BooleanField(
+        _("attended prep meetings"), default=False,
+        help_text=_("Shows as 'Attended Prep Meetings'."),
+    )
+    attended_summit = models.BooleanField(
+        _("attended summit"), default=False, help_text=_("Shows as 'Attended Summit'.")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["forum_year__sort_year", "country__name"]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "forum_year"], name="attendance_one_per_country_and_year",
+                violation_error_message=_("This country already has attendance for that year."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.forum_year}"
+
+    @property
+    def lines(self) -> list[str]:
+        flags = [
+            (self.attended_meeting, _("Attended Meeting")),
+            (self.attended_prep_meetings, _("Attended Prep Meetings")),
+            (self.attended_summit, _("Attended Summit")),
+        ]
+        return [str(text) for attended, text in flags if attended]
+
+
+class Roundtable(TimeStampedModel):
+    forum_year = forum_year_link("roundtables")
+    number = models.CharField(
+        _("number"), max_length=10, blank=True, validators=[roundtable_number_validator],
+        help_text=_("Like 1.2; unique within its year. Leave empty for an unnumbered session."),
+    )
+    title = models.CharField(_("title"), max_length=500, help_text=_("As the GFMD wrote it."))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["forum_year__sort_year", "number", "title"]
+        verbose_name = _("roundtable")
+        verbose_name_plural = _("roundtables")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["forum_year", "number"], condition=~Q(number=""),
+                name="roundtable_number_unique_in_year",
+                violation_error_message=_("That year already has a roundtable with this number."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.forum_year} RT {self.number}: {self.title}" if self.number else (
+            f"{self.forum_year}: {self.title}"
+        )
+
+
+class RoundtableRole(TimeStampedModel):
+    class Role(models.TextChoices):
+        CO_CHAIR = "co_chair", _("Co-Chair")
+        TEAM_MEMBER = "team_member", _("Team Member")
+        COORDINATOR = "coordinator", _("Coordinator")
+        NO_PARTICIPATION = "no_participation", _("No Participation")
+
+    country = country_link("roundtable_roles")
+    forum_year = forum_year_link("roundtable_roles")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    roundtable = models.ForeignKey(
+        Roundtable, on_delete=models.PROTECT, null=True, blank=True, related_name="roles",
+        verbose_name=_("roundtable"), help_text=_("A numbered roundtable of the same year."),
+    )
+    session = models.CharField(
+        _("session without number"), max_length=300, blank=True,
+        help_text=_(
+            "Instead of a roundtable, as it follows the role: "
+            "'\"Platform for Partnerships\" meeting' (shown after 'in'), "
+            "'the Roundtable Team Consultations' (shown after 'Coordinator of')."
+        ),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["forum_year__sort_year", "roundtable__number", "pk"]
+        verbose_name = _("roundtable role")
+        verbose_name_plural = _("roundtable roles")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(role="no_participation", roundtable__isnull=True, session="")
+                    | (
+                        ~Q(role="no_participation")
+                        & (
+                            Q(roundtable__isnull=False, session="")
+                            | Q(roundtable__isnull=True) & ~Q(session="")
+                        )
+                    )
+                ),
+                name="roundtable_role_has_one_target",
+                violation_error_message=_(
+                    "Give either a roundtable or a session without number; "
+                    "'No Participation' takes neither."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["co_chair", "team_member", "coordinator", "no_participation"]),
+                name="roundtable_role_valid_role",
+            ),
+            models.UniqueConstraint(
+                fields=["country", "roundtable"], condition=Q(roundtable__isnull=False),
+                name="roundtable_role_once_per_roundtable",
+                violation_error_message=_("This country already has a role in that roundtable."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.forum_year}: {self.line}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.roundtable_id and self.forum_year_id and (
+            self.roundtable.forum_year_id != self.forum_year_id
+        ):
+            raise ValidationError(
+                {"roundtable": _("Choose a roundtable of the same forum year.")}
+            )
+
+    @property
+    def line(self) -> str:
+        """`Co-Chair in RT 1.2 "Title"`, `Coordinator of the …`, or `No Participation`."""
+        if self.role == self.Role.NO_PARTICIPATION:
+            return str(self.Role.NO_PARTICIPATION.label)
+        role = self.get_role_display()
+        if self.roundtable_id:
+            rt = self.roundtable
+            where = f'RT {rt.number} "{rt.title}"' if rt.number else f'"{rt.title}"'
+            return f"{role} in {where}"
+        preposition = "of" if self.role == self.Role.COORDINATOR else "in"
+        return f"{role} {preposition} {self.session}"
+
+
+class ThematicMeeting(TimeStampedModel):
+    class Kind(models.TextChoices):
+        THEMATIC_MEETING = "thematic_meeting", _("Thematic Meeting")
+        THEMATIC_WORKSHOP = "thematic_workshop", _("Thematic Workshop")
+        GFMD_THEMATIC_WORKSHOP = "gfmd_thematic_workshop", _("GFMD Thematic Workshop")
+
+    forum_year = forum_year_link("thematic_meetings")
+    kind = models.CharField(
+        _("kind"), max_length=30, choices=Kind.choices, default=Kind.THEMATIC_MEETING
+    )
+    title = models.CharField(_("title"), max_length=500, help_text=_("As the GFMD wrote it."))
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(
+        _("end date"), null=True, blank=True, help_text=_("Leave empty for a one-day meeting.")
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    host_country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="hosted_thematic_meetings", verbose_name=_("host country"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["forum_year__sort_year", "start_date", "title"]
+        verbose_name = _("thematic meeting")
+        verbose_name_plural = _("thematic meetings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=False, end_date__gte=models.F("start_date")),
+                name="thematic_meeting_end_after_start",
+                violation_error_message=_("The meeting cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.forum_year}: {self.title}"
+
+
+class ThematicMeetingParticipation(TimeStampedModel):
+    class Role(models.TextChoices):
+        CO_CHAIR = "co_chair", _("Co-Chair")
+        ATTENDED = "attended", _("Attended")
+        PARTICIPATED = "participated", _("Participated")
+
+    meeting = models.ForeignKey(
+        ThematicMeeting, on_delete=models.CASCADE, related_name="participations",
+        verbose_name=_("thematic meeting"),
+    )
+    country = country_link("thematic_participations")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting__forum_year__sort_year", "meeting__start_date", "pk"]
+        verbose_name = _("thematic meeting participation")
+        verbose_name_plural = _("thematic meeting participations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "country"], name="thematic_participation_once_per_meeting",
+                violation_error_message=_("This country is already listed for that meeting."),
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["co_chair", "attended", "participated"]),
+                name="thematic_participation_valid_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country}: {self.get_role_display()} {self.meeting}"
+
+
+class Contribution(TimeStampedModel):
+    class Earmarked(models.TextChoices):
+        YES = "yes", _("earmarked")
+        NO = "no", _("non-earmarked")
+        UNKNOWN = "unknown", _("not stated")
+
+    country = country_link("contributions")
+    forum_year = forum_year_link("contributions")
+    amount = models.DecimalField(
+        _("amount"), max_digits=14, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Leave empty for a contribution described only by its note."),
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, blank=True, validators=[currency_validator],
+        help_text=_("ISO 4217 code, e.g. USD; required with an amount."),
+    )
+    earmarked = models.CharField(
+        _("earmarked"), max_length=10, choices=Earmarked.choices, default=Earmarked.UNKNOWN
+    )
+    note = models.CharField(
+        _("note"), max_length=500, blank=True,
+        help_text=_("Shown in brackets after an amount (Left-over), or alone without one."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["forum_year__sort_year", "pk"]
+        verbose_name = _("financial contribution")
+        verbose_name_plural = _("financial contributions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="contribution_amount_not_negative",
+                violation_error_message=_("An amount cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(currency__regex=r"^[A-Z]{3}$"),
+                name="contribution_amount_has_currency",
+                violation_error_message=_("An amount needs a currency code."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=False) | ~Q(note=""),
+                name="contribution_amount_or_note",
+                violation_error_message=_("Give an amount, a note, or both."),
+            ),
+            models.CheckConstraint(
+                condition=Q(earmarked__in=["yes", "no", "unknown"]),
+                name="contribution_valid_earmarked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.forum_year}: {self.line}"
+
+    @property
+    def line(self) -> str:
+        """`USD 50,000 non-earmarked`, `USD 48,342 (Left-over)`, or the note alone."""
+        if self.amount is None:
+            return self.note
+        amount = f"{self.amount:,.2f}".removesuffix(".00")
+        parts = [f"{self.currency} {amount}"]
+        if self.earmarked != self.Earmarked.UNKNOWN:
+            parts.append(str(self.get_earmarked_display()))
+        if self.note:
+            parts.append(f"({self.note})")
+        return " ".join(parts)

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from gfmd import views
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("", include("countries.urls")),
+    path("practices/", include("practices.urls")),
+    path("subscriptions/", include("subscriptions.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.views.generic import TemplateView
+
+from countries.models import Country
+from practices.models import PracticeSubmission
+from subscriptions.models import CountryUpdate
+
+
+class HomeView(TemplateView):
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["latest_updates"] = CountryUpdate.objects.select_related("country")[:5]
+        context["latest_practices"] = PracticeSubmission.objects.published().newest_first()[:5]
+        context["participating_count"] = Country.objects.participating().count()
+        return context
