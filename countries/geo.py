@@ -25,7 +25,7 @@ def longitude_dms(value: Decimal) -> str:
 
 
 def parse_dms(text: str) -> Decimal:
-    """"32 00 N" -> Decimal("32"), "5 30 W" -> Decimal("-5.5") (rounded to 6 places)."""
+    """ "32 00 N" -> Decimal("32"), "5 30 W" -> Decimal("-5.5") (rounded to 6 places)."""
     match = DMS_PATTERN.match(text)
     if not match:
         raise ValueError(f"not a 'degrees minutes hemisphere' coordinate: {text!r}")

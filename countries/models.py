@@ -51,19 +51,29 @@ class Country(TimeStampedModel):
         _("official name"), max_length=200, blank=True, help_text=_("Kingdom of Morocco.")
     )
     iso2 = models.CharField(
-        _("ISO2 code"), max_length=2, unique=True, validators=[iso2_validator],
+        _("ISO2 code"),
+        max_length=2,
+        unique=True,
+        validators=[iso2_validator],
         help_text=_("ISO 3166-1 alpha-2, e.g. MA."),
     )
     iso3 = models.CharField(
-        _("ISO3 code"), max_length=3, unique=True, validators=[iso3_validator],
+        _("ISO3 code"),
+        max_length=3,
+        unique=True,
+        validators=[iso3_validator],
         help_text=_("ISO 3166-1 alpha-3, e.g. MAR."),
     )
     latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6,
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
         help_text=_("Decimal degrees, north positive (32 00 N is 32)."),
     )
     longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6,
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
         help_text=_("Decimal degrees, east positive (5 00 W is -5)."),
     )
     region = models.CharField(_("region"), max_length=50, blank=True, help_text=_("UN region."))
@@ -115,7 +125,9 @@ class Country(TimeStampedModel):
 
 class ForumYear(TimeStampedModel):
     label = models.CharField(
-        _("label"), max_length=20, unique=True,
+        _("label"),
+        max_length=20,
+        unique=True,
         validators=[RegexValidator(r"^\d{4}(-\d{4})?$", _("Enter a year or a range: 2013-2014."))],
         help_text=_("The year as the GFMD names it: 2007, 2013-2014."),
     )
@@ -162,7 +174,9 @@ def country_link(related_name: str) -> models.ForeignKey:
 
 def forum_year_link(related_name: str) -> models.ForeignKey:
     return models.ForeignKey(
-        ForumYear, on_delete=models.PROTECT, related_name=related_name,
+        ForumYear,
+        on_delete=models.PROTECT,
+        related_name=related_name,
         verbose_name=_("forum year"),
     )
 
@@ -174,7 +188,8 @@ class Attendance(TimeStampedModel):
         _("attended meeting"), default=False, help_text=_("Shows as 'Attended Meeting'.")
     )
     attended_prep_meetings = models.BooleanField(
-        _("attended prep meetings"), default=False,
+        _("attended prep meetings"),
+        default=False,
         help_text=_("Shows as 'Attended Prep Meetings'."),
     )
     attended_summit = models.BooleanField(
@@ -189,7 +204,8 @@ class Attendance(TimeStampedModel):
         verbose_name_plural = _("attendance")
         constraints = [
             models.UniqueConstraint(
-                fields=["country", "forum_year"], name="attendance_one_per_country_and_year",
+                fields=["country", "forum_year"],
+                name="attendance_one_per_country_and_year",
                 violation_error_message=_("This country already has attendance for that year."),
             ),
         ]
@@ -210,7 +226,10 @@ class Attendance(TimeStampedModel):
 class Roundtable(TimeStampedModel):
     forum_year = forum_year_link("roundtables")
     number = models.CharField(
-        _("number"), max_length=10, blank=True, validators=[roundtable_number_validator],
+        _("number"),
+        max_length=10,
+        blank=True,
+        validators=[roundtable_number_validator],
         help_text=_("Like 1.2; unique within its year. Leave empty for an unnumbered session."),
     )
     title = models.CharField(_("title"), max_length=500, help_text=_("As the GFMD wrote it."))
@@ -223,15 +242,18 @@ class Roundtable(TimeStampedModel):
         verbose_name_plural = _("roundtables")
         constraints = [
             models.UniqueConstraint(
-                fields=["forum_year", "number"], condition=~Q(number=""),
+                fields=["forum_year", "number"],
+                condition=~Q(number=""),
                 name="roundtable_number_unique_in_year",
                 violation_error_message=_("That year already has a roundtable with this number."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.forum_year} RT {self.number}: {self.title}" if self.number else (
-            f"{self.forum_year}: {self.title}"
+        return (
+            f"{self.forum_year} RT {self.number}: {self.title}"
+            if self.number
+            else (f"{self.forum_year}: {self.title}")
         )
 
 
@@ -246,11 +268,18 @@ class RoundtableRole(TimeStampedModel):
     forum_year = forum_year_link("roundtable_roles")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     roundtable = models.ForeignKey(
-        Roundtable, on_delete=models.PROTECT, null=True, blank=True, related_name="roles",
-        verbose_name=_("roundtable"), help_text=_("A numbered roundtable of the same year."),
+        Roundtable,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="roles",
+        verbose_name=_("roundtable"),
+        help_text=_("A numbered roundtable of the same year."),
     )
     session = models.CharField(
-        _("session without number"), max_length=300, blank=True,
+        _("session without number"),
+        max_length=300,
+        blank=True,
         help_text=_(
             "Instead of a roundtable, as it follows the role: "
             "'\"Platform for Partnerships\" meeting' (shown after 'in'), "
@@ -283,11 +312,14 @@ class RoundtableRole(TimeStampedModel):
                 ),
             ),
             models.CheckConstraint(
-                condition=Q(role__in=["co_chair", "team_member", "coordinator", "no_participation"]),
+                condition=Q(
+                    role__in=["co_chair", "team_member", "coordinator", "no_participation"]
+                ),
                 name="roundtable_role_valid_role",
             ),
             models.UniqueConstraint(
-                fields=["country", "roundtable"], condition=Q(roundtable__isnull=False),
+                fields=["country", "roundtable"],
+                condition=Q(roundtable__isnull=False),
                 name="roundtable_role_once_per_roundtable",
                 violation_error_message=_("This country already has a role in that roundtable."),
             ),
@@ -298,12 +330,12 @@ class RoundtableRole(TimeStampedModel):
 
     def clean(self) -> None:
         super().clean()
-        if self.roundtable_id and self.forum_year_id and (
-            self.roundtable.forum_year_id != self.forum_year_id
+        if (
+            self.roundtable_id
+            and self.forum_year_id
+            and (self.roundtable.forum_year_id != self.forum_year_id)
         ):
-            raise ValidationError(
-                {"roundtable": _("Choose a roundtable of the same forum year.")}
-            )
+            raise ValidationError({"roundtable": _("Choose a roundtable of the same forum year.")})
 
     @property
     def line(self) -> str:
@@ -336,8 +368,12 @@ class ThematicMeeting(TimeStampedModel):
     )
     city = models.CharField(_("city"), max_length=100, blank=True)
     host_country = models.ForeignKey(
-        Country, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="hosted_thematic_meetings", verbose_name=_("host country"),
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hosted_thematic_meetings",
+        verbose_name=_("host country"),
     )
 
     history = HistoricalRecords()
@@ -366,7 +402,9 @@ class ThematicMeetingParticipation(TimeStampedModel):
         PARTICIPATED = "participated", _("Participated")
 
     meeting = models.ForeignKey(
-        ThematicMeeting, on_delete=models.CASCADE, related_name="participations",
+        ThematicMeeting,
+        on_delete=models.CASCADE,
+        related_name="participations",
         verbose_name=_("thematic meeting"),
     )
     country = country_link("thematic_participations")
@@ -380,7 +418,8 @@ class ThematicMeetingParticipation(TimeStampedModel):
         verbose_name_plural = _("thematic meeting participations")
         constraints = [
             models.UniqueConstraint(
-                fields=["meeting", "country"], name="thematic_participation_once_per_meeting",
+                fields=["meeting", "country"],
+                name="thematic_participation_once_per_meeting",
                 violation_error_message=_("This country is already listed for that meeting."),
             ),
             models.CheckConstraint(
@@ -402,19 +441,28 @@ class Contribution(TimeStampedModel):
     country = country_link("contributions")
     forum_year = forum_year_link("contributions")
     amount = models.DecimalField(
-        _("amount"), max_digits=14, decimal_places=2, null=True, blank=True,
+        _("amount"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
         help_text=_("Leave empty for a contribution described only by its note."),
     )
     currency = models.CharField(
-        _("currency"), max_length=3, blank=True, validators=[currency_validator],
+        _("currency"),
+        max_length=3,
+        blank=True,
+        validators=[currency_validator],
         help_text=_("ISO 4217 code, e.g. USD; required with an amount."),
     )
     earmarked = models.CharField(
         _("earmarked"), max_length=10, choices=Earmarked.choices, default=Earmarked.UNKNOWN
     )
     note = models.CharField(
-        _("note"), max_length=500, blank=True,
+        _("note"),
+        max_length=500,
+        blank=True,
         help_text=_("Shown in brackets after an amount (Left-over), or alone without one."),
     )
 

@@ -65,8 +65,13 @@ class PracticeSubmission(TimeStampedModel):
         _("implementing partners"), blank=True, help_text=_("One partner per line.")
     )
     forum_year = models.ForeignKey(
-        ForumYear, on_delete=models.SET_NULL, null=True, blank=True, related_name="practices",
-        verbose_name=_("GFMD year"), help_text=_("The GFMD year the practice relates to."),
+        ForumYear,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="practices",
+        verbose_name=_("GFMD year"),
+        help_text=_("The GFMD year the practice relates to."),
     )
     start_year = models.PositiveSmallIntegerField(_("start year"), null=True, blank=True)
     end_year = models.PositiveSmallIntegerField(_("end year"), null=True, blank=True)

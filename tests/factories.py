@@ -1,0 +1,160 @@
+"""Factories for every model; each builds a valid object with the fewest required fields."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.utils.text import slugify
+
+from countries.models import (
+    Attendance,
+    Contribution,
+    Country,
+    ForumYear,
+    Roundtable,
+    RoundtableRole,
+    ThematicMeeting,
+    ThematicMeetingParticipation,
+)
+from practices.models import PracticeSubmission, Theme
+from subscriptions.models import CountryUpdate
+
+
+def _letters(n: int, width: int) -> str:
+    """A distinct run of capital letters for each n: AA, AB, … (ISO-shaped codes)."""
+    letters = ""
+    for _ in range(width):
+        n, rest = divmod(n, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+class CountryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Country
+        django_get_or_create = ("iso3",)
+
+    name = factory.Sequence(lambda n: f"Country {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    official_name = factory.LazyAttribute(lambda o: f"Republic of {o.name}")
+    iso2 = factory.Sequence(lambda n: _letters(n + 26 * 20, 2))
+    iso3 = factory.Sequence(lambda n: _letters(n + 26 * 26 * 20, 3))
+    latitude = Decimal("10")
+    longitude = Decimal("20")
+    region = "Africa"
+    subregion = "Northern Africa"
+
+
+class ForumYearFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ForumYear
+        django_get_or_create = ("label",)
+
+    sort_year = factory.Sequence(lambda n: 1900 + n)
+    label = factory.LazyAttribute(lambda o: str(o.sort_year))
+    summit_city = "Geneva"
+    summit_start = factory.LazyAttribute(lambda o: datetime.date(o.sort_year, 11, 1))
+    summit_end = factory.LazyAttribute(lambda o: datetime.date(o.sort_year, 11, 3))
+
+
+class AttendanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Attendance
+
+    country = factory.SubFactory(CountryFactory)
+    forum_year = factory.SubFactory(ForumYearFactory)
+    attended_summit = True
+
+
+class RoundtableFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Roundtable
+
+    forum_year = factory.SubFactory(ForumYearFactory)
+    number = factory.Sequence(lambda n: f"{n // 3 + 1}.{n % 3 + 1}")
+    title = factory.Sequence(lambda n: f"Roundtable session {n}")
+
+
+class RoundtableRoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoundtableRole
+
+    country = factory.SubFactory(CountryFactory)
+    roundtable = factory.SubFactory(RoundtableFactory)
+    forum_year = factory.SelfAttribute("roundtable.forum_year")
+    role = RoundtableRole.Role.TEAM_MEMBER
+
+
+class ThematicMeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ThematicMeeting
+
+    forum_year = factory.SubFactory(ForumYearFactory)
+    title = factory.Sequence(lambda n: f"Thematic meeting {n}")
+    start_date = factory.LazyAttribute(lambda o: datetime.date(o.forum_year.sort_year, 6, 14))
+    end_date = factory.LazyAttribute(lambda o: datetime.date(o.forum_year.sort_year, 6, 15))
+    city = "Geneva"
+
+
+class ThematicMeetingParticipationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ThematicMeetingParticipation
+
+    meeting = factory.SubFactory(ThematicMeetingFactory)
+    country = factory.SubFactory(CountryFactory)
+    role = ThematicMeetingParticipation.Role.ATTENDED
+
+
+class ContributionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contribution
+
+    country = factory.SubFactory(CountryFactory)
+    forum_year = factory.SubFactory(ForumYearFactory)
+    amount = Decimal("50000")
+    currency = "USD"
+    earmarked = Contribution.Earmarked.NO
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Theme
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Theme {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+
+
+class PracticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PracticeSubmission
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Practice number {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.title))
+    description = "<p>A description of the practice.</p>"
+    submitted_by_name = "Ms. Laurence BRON"
+    submitted_on = datetime.date(2020, 5, 1)
+    status = PracticeSubmission.Status.PUBLISHED
+    published_on = datetime.date(2020, 6, 1)
+
+    @factory.post_generation
+    def countries(self, create: bool, extracted, **kwargs) -> None:
+        if create and extracted:
+            self.countries.set(extracted)
+
+    @factory.post_generation
+    def themes(self, create: bool, extracted, **kwargs) -> None:
+        if create and extracted:
+            self.themes.set(extracted)
+
+
+class CountryUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CountryUpdate
+
+    country = factory.SubFactory(CountryFactory)
+    summary = "2018: added Co-Chair in RT 2.1"
+    source = CountryUpdate.Source.ADMIN
