@@ -148,6 +148,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Kill switch for staging: nothing is emailed while this is off.
 EMAIL_SENDING_ENABLED = env_bool("EMAIL_SENDING_ENABLED", default=True)
 
+# Subscriptions: subscribe form posts allowed per IP address and hour (counted in the cache),
+# and days an unsubscribed address is kept before it is deleted (README, Privacy).
+SUBSCRIBE_RATE_LIMIT_PER_HOUR = int(os.environ.get("SUBSCRIBE_RATE_LIMIT_PER_HOUR", "10"))
+SUBSCRIPTION_RETENTION_DAYS = int(os.environ.get("SUBSCRIPTION_RETENTION_DAYS", "30"))
+
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import datetime
+import secrets
+
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from countries.models import Country
@@ -9,6 +14,9 @@ from countries.models import Country
 class CountryUpdateQuerySet(models.QuerySet):
     def for_country(self, country: Country) -> CountryUpdateQuerySet:
         return self.filter(country=country)
+
+    def in_period(self, start: datetime.datetime, end: datetime.datetime) -> CountryUpdateQuerySet:
+        return self.filter(created_at__gte=start, created_at__lt=end)
 
 
 class CountryUpdate(models.Model):
@@ -39,3 +47,200 @@ class CountryUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country}: {self.summary[:60]}"
+
+    @property
+    def headline(self) -> str:
+        """The first line of the summary: a feed entry's title."""
+        return self.summary.strip().splitlines()[0] if self.summary.strip() else ""
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def normalize_email(email: str) -> str:
+    """One address, one spelling: mailbox names are case-insensitive in practice."""
+    return email.strip().lower()
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def active(self) -> SubscriptionQuerySet:
+        return self.filter(status=Subscription.Status.ACTIVE)
+
+    def immediate(self) -> SubscriptionQuerySet:
+        return self.filter(frequency=Subscription.Frequency.IMMEDIATE)
+
+    def weekly(self) -> SubscriptionQuerySet:
+        return self.filter(frequency=Subscription.Frequency.WEEKLY)
+
+    def for_email(self, email: str) -> SubscriptionQuerySet:
+        return self.filter(email=normalize_email(email))
+
+
+class Subscription(models.Model):
+    """An email address following one country: pending until confirmed (double opt-in)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending confirmation")
+        ACTIVE = "active", _("Active")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+
+    class Frequency(models.TextChoices):
+        IMMEDIATE = "immediate", _("Immediately")
+        WEEKLY = "weekly", _("Weekly digest")
+
+    email = models.EmailField(_("email address"), help_text=_("Stored in lower case."))
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=_("country"),
+    )
+    frequency = models.CharField(
+        _("frequency"), max_length=10, choices=Frequency.choices, default=Frequency.IMMEDIATE
+    )
+    status = models.CharField(
+        _("status"), max_length=15, choices=Status.choices, default=Status.PENDING
+    )
+    secret = models.CharField(
+        _("link secret"),
+        max_length=32,
+        default=new_secret,
+        editable=False,
+        help_text=_("Part of every signed link; a link without it is refused."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    confirmation_sent_at = models.DateTimeField(
+        _("confirmation sent at"),
+        null=True,
+        blank=True,
+        help_text=_("The last confirmation email; at most one a day is sent."),
+    )
+    confirmed_at = models.DateTimeField(
+        _("confirmed at"), null=True, blank=True, help_text=_("When the address confirmed.")
+    )
+    unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["country__name", "email"]
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"), "country", name="subscription_one_per_address_and_country"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "active", "unsubscribed"]),
+                name="subscription_valid_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency__in=["immediate", "weekly"]),
+                name="subscription_valid_frequency",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="active") | Q(confirmed_at__isnull=False),
+                name="subscription_active_is_confirmed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="unsubscribed") | Q(unsubscribed_at__isnull=False),
+                name="subscription_unsubscribed_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["country", "status", "frequency"]),
+            models.Index(fields=["email"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.country}"
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def pending(self) -> DeliveryQuerySet:
+        return self.filter(status=Delivery.Status.PENDING)
+
+    def digests(self) -> DeliveryQuerySet:
+        return self.filter(period_start__isnull=False)
+
+
+class Delivery(models.Model):
+    """The outbox: one email owed to a subscription, for an update or for a week's digest.
+
+    Written in the same transaction as the update (or when a digest falls due); the sender
+    marks each one sent right after the SMTP server accepted it, so a sender that dies
+    part-way leaves exactly the unsent ones pending.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Refused by the mail server")
+
+    subscription = models.ForeignKey(
+        Subscription,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("subscription"),
+    )
+    update = models.ForeignKey(
+        CountryUpdate,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("update"),
+        help_text=_("The update of an immediate notification; empty for a digest."),
+    )
+    period_start = models.DateField(
+        _("digest week"),
+        null=True,
+        blank=True,
+        help_text=_("The Monday of a weekly digest's week; empty for an immediate one."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "update"],
+                condition=Q(update__isnull=False),
+                name="delivery_once_per_update",
+            ),
+            models.UniqueConstraint(
+                fields=["subscription", "period_start"],
+                condition=Q(period_start__isnull=False),
+                name="delivery_once_per_digest_week",
+            ),
+            models.CheckConstraint(
+                condition=Q(update__isnull=False, period_start__isnull=True)
+                | Q(update__isnull=True, period_start__isnull=False),
+                name="delivery_update_or_digest_week",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "sent", "failed"]),
+                name="delivery_valid_status",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["update", "id"],
+                condition=Q(status="pending"),
+                name="delivery_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = self.update or f"digest {self.period_start}"
+        return f"{self.subscription.email}: {what} ({self.get_status_display()})"

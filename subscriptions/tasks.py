@@ -1,0 +1,39 @@
+"""Background tasks (django-tasks): each loads its objects and calls a service.
+
+Run in-process by the ImmediateBackend locally and in tests; in production by
+`manage.py db_worker` with TASKS_BACKEND=django_tasks_db.DatabaseBackend.
+"""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from subscriptions import services
+from subscriptions.models import CountryUpdate, Subscription
+
+
+@task()
+def send_confirmation(subscription_id: int) -> bool:
+    subscription = Subscription.objects.select_related("country").filter(pk=subscription_id)
+    if not (found := subscription.first()):
+        return False  # purged before the worker got to it
+    return services.subscription_confirmation_send(subscription=found)
+
+
+@task()
+def send_update_notifications(update_id: int) -> int:
+    update = CountryUpdate.objects.filter(pk=update_id).first()
+    if update is None:
+        return 0
+    return services.deliveries_send(update=update).sent
+
+
+@task()
+def send_pending_deliveries() -> int:
+    """The sweep: whatever an interrupted sender left pending."""
+    return services.deliveries_send().sent
+
+
+@task()
+def send_weekly_digests() -> int:
+    return services.digests_send_due().sent

@@ -1,0 +1,61 @@
+"""Signed links for subscriptions: confirm, manage, unsubscribe.
+
+A token is `<subscription id>.<subscription secret>` signed with a salt per purpose, so a link
+for one purpose opens no other, an edited link fails the signature, and a link stays bound to
+the subscription's random secret. Only confirmation links expire (after three days); manage
+and unsubscribe links work until used, as RFC 8058 one-click unsubscribe expects.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+
+from django.core import signing
+
+from subscriptions.models import Subscription
+
+CONFIRMATION_MAX_AGE = datetime.timedelta(days=3)
+
+
+class Purpose(enum.Enum):
+    CONFIRM = "subscriptions.confirm"
+    MANAGE = "subscriptions.manage"
+    UNSUBSCRIBE = "subscriptions.unsubscribe"
+
+
+class InvalidToken(Exception):
+    """The link was edited, forged or has expired."""
+
+
+class SubscriptionGone(InvalidToken):
+    """A genuine link whose subscription was deleted (purged) or renewed with a new secret."""
+
+
+def _signer(purpose: Purpose) -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=purpose.value)
+
+
+def make_token(subscription: Subscription, purpose: Purpose) -> str:
+    return _signer(purpose).sign(f"{subscription.pk}.{subscription.secret}")
+
+
+def read_token(token: str, purpose: Purpose) -> tuple[int, str]:
+    """The (subscription id, secret) a token carries; InvalidToken if it is not ours."""
+    max_age = CONFIRMATION_MAX_AGE if purpose is Purpose.CONFIRM else None
+    try:
+        value = _signer(purpose).unsign(token, max_age=max_age)
+        pk, secret = value.split(".", 1)
+        return int(pk), secret
+    except (signing.BadSignature, ValueError) as error:
+        raise InvalidToken(str(error)) from error
+
+
+def subscription_for_token(token: str, purpose: Purpose) -> Subscription:
+    pk, secret = read_token(token, purpose)
+    subscription = (
+        Subscription.objects.select_related("country").filter(pk=pk, secret=secret).first()
+    )
+    if subscription is None:
+        raise SubscriptionGone("No subscription has this link.")
+    return subscription
