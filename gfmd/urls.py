@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("", include("countries.urls")),
     path("practices/", include("practices.urls")),
-    path("subscriptions/", include("subscriptions.urls")),
+    # /countries/<slug>/subscribe/ and feed/, and /subscriptions/…: one namespace.
+    path("", include("subscriptions.urls")),
     path("admin/", admin.site.urls),
 ]

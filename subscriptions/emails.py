@@ -9,10 +9,9 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import reverse
 
 from subscriptions.models import CountryUpdate, Subscription
-from subscriptions.tokens import Purpose, make_token
+from subscriptions.tokens import Purpose, link_path
 
 TEMPLATE_DIR = "subscriptions/email"
 
@@ -22,12 +21,7 @@ def absolute_url(path: str) -> str:
 
 
 def link_for(subscription: Subscription, purpose: Purpose) -> str:
-    name = {
-        Purpose.CONFIRM: "subscriptions:confirm",
-        Purpose.MANAGE: "subscriptions:manage",
-        Purpose.UNSUBSCRIBE: "subscriptions:unsubscribe",
-    }[purpose]
-    return absolute_url(reverse(name, kwargs={"token": make_token(subscription, purpose)}))
+    return absolute_url(link_path(subscription, purpose))
 
 
 def render_message(
@@ -41,7 +35,9 @@ def render_message(
         to=[to],
         headers=headers,
     )
-    message.attach_alternative(render_to_string(f"{TEMPLATE_DIR}/{name}.html", context), "text/html")
+    message.attach_alternative(
+        render_to_string(f"{TEMPLATE_DIR}/{name}.html", context), "text/html"
+    )
     return message
 
 

@@ -76,6 +76,15 @@ class SubscriptionQuerySet(models.QuerySet):
     def for_email(self, email: str) -> SubscriptionQuerySet:
         return self.filter(email=normalize_email(email))
 
+    def with_updates_between(
+        self, start: datetime.datetime, end: datetime.datetime
+    ) -> SubscriptionQuerySet:
+        """Those whose country changed in [start, end) after they confirmed."""
+        updates = CountryUpdate.objects.in_period(start, end).filter(
+            country=models.OuterRef("country"), created_at__gt=models.OuterRef("confirmed_at")
+        )
+        return self.filter(models.Exists(updates))
+
 
 class Subscription(models.Model):
     """An email address following one country: pending until confirmed (double opt-in)."""

@@ -10,12 +10,18 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from countries.models import Country
 from subscriptions import emails, tasks
-from subscriptions.models import CountryUpdate, Delivery, Subscription, normalize_email
+from subscriptions.models import (
+    CountryUpdate,
+    Delivery,
+    Subscription,
+    SubscriptionQuerySet,
+    normalize_email,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +30,12 @@ PENDING_LIFETIME = datetime.timedelta(days=7)
 DELIVERY_INSERT_BATCH = 1000
 SEND_BATCH = 500
 DIGEST_PERIOD = datetime.timedelta(days=7)
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    failed: int = 0
 
 
 def country_update_record(*, country: Country, summary: str, source: str) -> CountryUpdate:
@@ -40,19 +52,23 @@ def country_update_record(*, country: Country, summary: str, source: str) -> Cou
 
 
 def deliveries_create_for_update(*, update: CountryUpdate) -> int:
-    subscription_ids = list(
-        Subscription.objects.active()
-        .immediate()
-        .filter(country_id=update.country_id)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    for start in range(0, len(subscription_ids), DELIVERY_INSERT_BATCH):
+    subscribers = Subscription.objects.active().immediate().filter(country_id=update.country_id)
+    return _deliveries_insert(subscribers, update=update)
+
+
+def _deliveries_insert(subscriptions: SubscriptionQuerySet, **delivery_fields: object) -> int:
+    """One delivery per subscription, inserted in batches; existing ones are kept as they are
+    (the unique constraints make a second run a no-op)."""
+    ids = list(subscriptions.order_by("pk").values_list("pk", flat=True))
+    for first in range(0, len(ids), DELIVERY_INSERT_BATCH):
         Delivery.objects.bulk_create(
-            Delivery(subscription_id=pk, update=update)
-            for pk in subscription_ids[start : start + DELIVERY_INSERT_BATCH]
+            [
+                Delivery(subscription_id=pk, **delivery_fields)
+                for pk in ids[first : first + DELIVERY_INSERT_BATCH]
+            ],
+            ignore_conflicts=True,
         )
-    return len(subscription_ids)
+    return len(ids)
 
 
 def subscription_request(*, email: str, country: Country, frequency: str) -> None:
@@ -170,43 +186,31 @@ def digest_period_bounds(
     return start, start + DIGEST_PERIOD
 
 
-def digest_deliveries_create(*, period_start: datetime.date) -> int:
-    """One digest delivery per weekly subscription whose country changed in that week
-    after the subscription was confirmed; idempotent."""
-    start, end = digest_period_bounds(period_start)
-    updates_seen = CountryUpdate.objects.in_period(start, end).filter(
-        country=OuterRef("country"), created_at__gt=OuterRef("confirmed_at")
-    )
-    subscription_ids = list(
+def digest_due_period(now: datetime.datetime) -> datetime.date:
+    """The last complete week: the one whose digests are due."""
+    return digest_period_start(now) - DIGEST_PERIOD
+
+
+def digest_subscriptions(*, period_start: datetime.date) -> SubscriptionQuerySet:
+    return (
         Subscription.objects.active()
         .weekly()
-        .filter(Exists(updates_seen))
-        .order_by("pk")
-        .values_list("pk", flat=True)
+        .with_updates_between(*digest_period_bounds(period_start))
     )
-    for first in range(0, len(subscription_ids), DELIVERY_INSERT_BATCH):
-        Delivery.objects.bulk_create(
-            [
-                Delivery(subscription_id=pk, period_start=period_start)
-                for pk in subscription_ids[first : first + DELIVERY_INSERT_BATCH]
-            ],
-            ignore_conflicts=True,
-        )
-    return len(subscription_ids)
+
+
+def digest_deliveries_create(*, period_start: datetime.date) -> int:
+    """One digest delivery per weekly subscription whose country changed in that week
+    after it was confirmed; idempotent."""
+    subscribers = digest_subscriptions(period_start=period_start)
+    return _deliveries_insert(subscribers, period_start=period_start)
 
 
 def digests_send_due(*, now: datetime.datetime | None = None) -> SendReport:
-    """Write the deliveries of last week's digests (the last complete week), then send
-    every pending digest, including any left over from an interrupted run."""
-    now = now or timezone.now()
-    digest_deliveries_create(period_start=digest_period_start(now) - DIGEST_PERIOD)
+    """Write the deliveries of the last complete week's digests, then send every pending
+    digest, including any left over from an interrupted run."""
+    digest_deliveries_create(period_start=digest_due_period(now or timezone.now()))
     return deliveries_send(digests=True)
-
-
-@dataclass
-class SendReport:
-    sent: int = 0
-    failed: int = 0
 
 
 class _DigestUpdates:

@@ -12,6 +12,7 @@ import datetime
 import enum
 
 from django.core import signing
+from django.urls import reverse
 
 from subscriptions.models import Subscription
 
@@ -19,9 +20,15 @@ CONFIRMATION_MAX_AGE = datetime.timedelta(days=3)
 
 
 class Purpose(enum.Enum):
+    """Each purpose is a signing salt and the name of the URL its links open."""
+
     CONFIRM = "subscriptions.confirm"
     MANAGE = "subscriptions.manage"
     UNSUBSCRIBE = "subscriptions.unsubscribe"
+
+    @property
+    def url_name(self) -> str:
+        return self.value.replace(".", ":")
 
 
 class InvalidToken(Exception):
@@ -38,6 +45,10 @@ def _signer(purpose: Purpose) -> signing.TimestampSigner:
 
 def make_token(subscription: Subscription, purpose: Purpose) -> str:
     return _signer(purpose).sign(f"{subscription.pk}.{subscription.secret}")
+
+
+def link_path(subscription: Subscription, purpose: Purpose) -> str:
+    return reverse(purpose.url_name, kwargs={"token": make_token(subscription, purpose)})
 
 
 def read_token(token: str, purpose: Purpose) -> tuple[int, str]:

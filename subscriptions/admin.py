@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import csv
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from countries.models import Country
+from subscriptions import services
+from subscriptions.models import CountryUpdate, Delivery, Subscription
+
+EXPORT_FIELDS = [
+    "email",
+    "country",
+    "frequency",
+    "status",
+    "created_at",
+    "confirmed_at",
+    "unsubscribed_at",
+]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written only by the site: staff look, they do not edit."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    """Consent comes only from the address itself (double opt-in): staff cannot add or edit a
+    subscription, but can resend a confirmation, export, and delete (an erasure request)."""
+
+    list_display = ["email", "country", "frequency", "status", "created_at", "confirmed_at"]
+    list_filter = ["status", "frequency", ("country", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["country"]
+    search_fields = ["email"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "email",
+        "country",
+        "frequency",
+        "status",
+        "created_at",
+        "confirmation_sent_at",
+        "confirmed_at",
+        "unsubscribed_at",
+    ]
+    actions = ["resend_confirmation", "export_csv"]
+    change_list_template = "subscriptions/admin/subscription_change_list.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def get_urls(self) -> list:
+        counts = self.admin_site.admin_view(self.counts_view)
+        return [
+            path("counts/", counts, name="subscriptions_subscription_counts"),
+            *super().get_urls(),
+        ]
+
+    def counts_view(self, request: HttpRequest) -> TemplateResponse:
+        def counted(**lookups: str) -> Count:
+            return Count(
+                "subscriptions",
+                filter=Q(**{f"subscriptions__{key}": value for key, value in lookups.items()}),
+            )
+
+        countries = (
+            Country.objects.filter(subscriptions__isnull=False)
+            .annotate(
+                immediate=counted(status="active", frequency="immediate"),
+                weekly=counted(status="active", frequency="weekly"),
+                pending=counted(status="pending"),
+                unsubscribed=counted(status="unsubscribed"),
+            )
+            .order_by("-immediate", "-weekly", "name")
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Subscribers per country"),
+            "opts": self.model._meta,
+            "countries": countries,
+            "changelist_url": reverse("admin:subscriptions_subscription_changelist"),
+        }
+        return TemplateResponse(request, "subscriptions/admin/subscription_counts.html", context)
+
+    @admin.action(description=_("Resend the confirmation email"), permissions=["change"])
+    def resend_confirmation(self, request: HttpRequest, queryset: QuerySet) -> None:
+        resent = sum(
+            services.subscription_confirmation_resend(subscription=subscription)
+            for subscription in queryset.select_related("country")
+        )
+        skipped = queryset.count() - resent
+        self.message_user(
+            request,
+            ngettext("%(count)d confirmation resent.", "%(count)d confirmations resent.", resent)
+            % {"count": resent},
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d subscription skipped: only pending ones get a confirmation.",
+                    "%(count)d subscriptions skipped: only pending ones get a confirmation.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Export the selected subscriptions (CSV)"), permissions=["view"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="subscriptions-{stamp}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(EXPORT_FIELDS)
+        for subscription in queryset.select_related("country").order_by("country__name", "email"):
+            writer.writerow(
+                [
+                    subscription.email,
+                    subscription.country.name,
+                    subscription.frequency,
+                    subscription.status,
+                    *(
+                        value.isoformat() if value else ""
+                        for value in (
+                            subscription.created_at,
+                            subscription.confirmed_at,
+                            subscription.unsubscribed_at,
+                        )
+                    ),
+                ]
+            )
+        return response
+
+
+@admin.register(CountryUpdate)
+class CountryUpdateAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "country", "headline", "source"]
+    list_filter = ["source", ("country", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["country"]
+    search_fields = ["summary", "country__name"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "recipient", "country", "update", "period_start", "status"]
+    list_filter = ["status", ("period_start", admin.EmptyFieldListFilter)]
+    list_select_related = ["subscription__country", "update__country"]
+    search_fields = ["subscription__email"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("recipient"), ordering="subscription__email")
+    def recipient(self, delivery: Delivery) -> str:
+        return delivery.subscription.email
+
+    @admin.display(description=_("country"), ordering="subscription__country__name")
+    def country(self, delivery: Delivery) -> str:
+        return delivery.subscription.country.name
