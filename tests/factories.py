@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 from django.utils.text import slugify
 
 from countries.models import (
@@ -19,7 +20,7 @@ from countries.models import (
     ThematicMeetingParticipation,
 )
 from practices.models import PracticeSubmission, Theme
-from subscriptions.models import CountryUpdate
+from subscriptions.models import CountryUpdate, Delivery, Subscription
 
 
 def _letters(n: int, width: int) -> str:
@@ -158,3 +159,32 @@ class CountryUpdateFactory(factory.django.DjangoModelFactory):
     country = factory.SubFactory(CountryFactory)
     summary = "2018: added Co-Chair in RT 2.1"
     source = CountryUpdate.Source.ADMIN
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory):
+    """An active (confirmed) subscription; pass status=PENDING for an unconfirmed one."""
+
+    class Meta:
+        model = Subscription
+
+    email = factory.Sequence(lambda n: f"reader{n}@example.org")
+    country = factory.SubFactory(CountryFactory)
+    frequency = Subscription.Frequency.IMMEDIATE
+    status = Subscription.Status.ACTIVE
+    confirmation_sent_at = factory.LazyFunction(timezone.now)
+    confirmed_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.status == Subscription.Status.ACTIVE else None
+    )
+    unsubscribed_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.status == Subscription.Status.UNSUBSCRIBED else None
+    )
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Delivery
+
+    subscription = factory.SubFactory(SubscriptionFactory)
+    update = factory.SubFactory(
+        CountryUpdateFactory, country=factory.SelfAttribute("..subscription.country")
+    )

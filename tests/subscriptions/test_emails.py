@@ -1,0 +1,94 @@
+"""Emails as a mail server receives them: Django's SMTP backend talking to aiosmtpd."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from subscriptions import services
+from subscriptions.models import CountryUpdate, Subscription
+from tests.factories import SubscriptionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def parts(message) -> tuple[str, str]:
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    return text, html
+
+
+def test_notification_headers_and_body_over_smtp(smtp_sink, morocco):
+    subscription = SubscriptionFactory(country=morocco, email="reader@example.org")
+    update = services.country_update_record(
+        country=morocco,
+        summary='2018: added Co-Chair in RT 2.1 "Migration & jobs"\nISO3 code: "MAR" changed',
+        source=CountryUpdate.Source.ADMIN,
+    )
+
+    assert services.deliveries_send(update=update).sent == 1
+
+    [message] = smtp_sink.messages
+    assert smtp_sink.recipients == [["reader@example.org"]]
+    assert message["Subject"] == "Morocco: the GFMD country profile has changed"
+    assert message.get_content_type() == "multipart/alternative"
+    # A long header is folded after the colon; unfolded, the value is the bracketed URL.
+    unsubscribe = re.fullmatch(
+        r"<(https://gfmd\.example\.org/subscriptions/unsubscribe/[^/>]+/)>",
+        message["List-Unsubscribe"].strip(),
+    )
+    assert unsubscribe, message["List-Unsubscribe"]
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    text, html = parts(message)
+    assert '2018: added Co-Chair in RT 2.1 "Migration & jobs"' in text
+    assert "2018: added Co-Chair in RT 2.1 &quot;Migration &amp; jobs&quot;" in html
+    assert "https://gfmd.example.org/countries/morocco/" in text
+    assert 'href="https://gfmd.example.org/countries/morocco/"' in html
+    assert "https://gfmd.example.org/subscriptions/manage/" in text
+    assert unsubscribe.group(1) in text and unsubscribe.group(1) in html
+
+    # The header's URL is the one-click endpoint: a POST without cookies unsubscribes.
+    path = unsubscribe.group(1).removeprefix("https://gfmd.example.org")
+    response = Client(enforce_csrf_checks=True).post(path, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    subscription.refresh_from_db()
+    assert subscription.status == Subscription.Status.UNSUBSCRIBED
+
+
+def test_confirmation_over_smtp_has_the_link_and_no_unsubscribe_header(smtp_sink, morocco):
+    pending = SubscriptionFactory(country=morocco, status=Subscription.Status.PENDING)
+    assert services.subscription_confirmation_send(subscription=pending)
+    [message] = smtp_sink.messages
+    assert message["Subject"] == "Confirm your subscription to Morocco (GFMD)"
+    assert message["List-Unsubscribe"] is None
+    text, html = parts(message)
+    link = re.search(r"https://gfmd\.example\.org/subscriptions/confirm/[^/\s]+/", text).group(0)
+    assert f'href="{link}"' in html
+    confirm = Client().post(link.removeprefix("https://gfmd.example.org"))
+    assert confirm.status_code == 200
+    pending.refresh_from_db()
+    assert pending.status == Subscription.Status.ACTIVE
+
+
+def test_a_refused_recipient_is_marked_failed_and_the_rest_are_sent(smtp_sink, morocco, settings):
+    SubscriptionFactory(country=morocco, email="ok@example.org")
+    SubscriptionFactory(country=morocco, email="refused@example.org")
+
+    async def refuse_one(server, session, envelope, address, rcpt_options):
+        if address == "refused@example.org":
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    smtp_sink.handle_RCPT = refuse_one
+    update = services.country_update_record(
+        country=morocco, summary="2018: added", source=CountryUpdate.Source.ADMIN
+    )
+    report = services.deliveries_send(update=update)
+    assert (report.sent, report.failed) == (1, 1)
+    assert smtp_sink.recipients == [["ok@example.org"]]
+    statuses = dict(update.deliveries.values_list("subscription__email", "status"))
+    assert statuses == {"ok@example.org": "sent", "refused@example.org": "failed"}
