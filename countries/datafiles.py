@@ -107,6 +107,12 @@ class Row:
                 f"column '{column}': {value!r} is not a date written YYYY-MM-DD"
             ) from None
 
+    def date_range(self, start_column: str, end_column: str) -> tuple[date | None, date | None]:
+        start, end = self.date(start_column), self.date(end_column)
+        if end and (start is None or end < start):
+            raise self.error(f"{end_column} is before {start_column} (or {start_column} is empty)")
+        return start, end
+
     def amount(self, column: str) -> Decimal | None:
         value = self.text(column, required=False)
         if not value:
@@ -406,9 +412,7 @@ def read_forum_years(path: Path, countries: Collection[str]) -> list[ForumYearRe
     for row in read_rows(path, columns):
         label = row.matching("label", label_validator)
         labels.add(row, label, repr(label))
-        start, end = row.date("summit_start"), row.date("summit_end")
-        if end and (start is None or end < start):
-            raise row.error("summit_end is before summit_start (or summit_start is empty)")
+        start, end = row.date_range("summit_start", "summit_end")
         records.append(
             ForumYearRecord(
                 label=label,
@@ -492,9 +496,7 @@ def read_thematic_meetings(path: Path, data: DataSet) -> list[ThematicMeetingRec
         forum_year = row.reference("forum_year", data.forum_year_labels, "forum year")
         title = row.text("title", limit=max_length(ThematicMeeting, "title"))
         keys.add(row, (forum_year, title), f'{forum_year} "{title}"')
-        start, end = row.date("start_date"), row.date("end_date")
-        if end and (start is None or end < start):
-            raise row.error("end_date is before start_date (or start_date is empty)")
+        start, end = row.date_range("start_date", "end_date")
         records.append(
             ThematicMeetingRecord(
                 forum_year=forum_year,
