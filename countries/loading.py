@@ -205,7 +205,7 @@ class Loader:
 
     def load_profiles(self) -> None:
         data, year_ids = self.data, self.year_ids
-        in_files = Q(country__in=self.country_ids.values())
+        in_files = Q(country__in=self.ids_of(data.profile_countries))
 
         roundtables = self.upsert(
             Roundtable,
