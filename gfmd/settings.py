@@ -152,6 +152,8 @@ EMAIL_SENDING_ENABLED = env_bool("EMAIL_SENDING_ENABLED", default=True)
 # and days an unsubscribed address is kept before it is deleted (README, Privacy).
 SUBSCRIBE_RATE_LIMIT_PER_HOUR = int(os.environ.get("SUBSCRIBE_RATE_LIMIT_PER_HOUR", "10"))
 SUBSCRIPTION_RETENTION_DAYS = int(os.environ.get("SUBSCRIPTION_RETENTION_DAYS", "30"))
+# Batches of notifications sent at once by one worker, each over its own SMTP connection.
+SUBSCRIPTIONS_SENDER_THREADS = int(os.environ.get("SUBSCRIPTIONS_SENDER_THREADS", "4"))
 
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,10 @@ from subscriptions.models import CountryUpdate, Subscription
 from subscriptions.tokens import Purpose, link_path
 
 TEMPLATE_DIR = "subscriptions/email"
+# Stand-ins for a subscriber's own links in a notification rendered once for all of them;
+# letters and hyphens only, so HTML escaping leaves them as they are.
+MANAGE_PLACEHOLDER = "gfmd-manage-link-placeholder"
+UNSUBSCRIBE_PLACEHOLDER = "gfmd-unsubscribe-link-placeholder"
 
 
 def absolute_url(path: str) -> str:
@@ -24,62 +29,105 @@ def link_for(subscription: Subscription, purpose: Purpose) -> str:
     return absolute_url(link_path(subscription, purpose))
 
 
-def render_message(
-    name: str, context: dict[str, Any], *, to: str, headers: dict[str, str] | None = None
-) -> EmailMultiAlternatives:
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+    def replace(self, old: str, new: str) -> Rendered:
+        return Rendered(
+            self.subject.replace(old, new), self.text.replace(old, new), self.html.replace(old, new)
+        )
+
+
+def render(name: str, context: dict[str, Any]) -> Rendered:
     context = {"site_url": settings.SITE_URL, **context}
     subject = render_to_string(f"{TEMPLATE_DIR}/{name}_subject.txt", context)
-    message = EmailMultiAlternatives(
+    return Rendered(
         subject=" ".join(subject.split()),  # one line, whatever the template's whitespace
-        body=render_to_string(f"{TEMPLATE_DIR}/{name}.txt", context),
-        to=[to],
-        headers=headers,
+        text=render_to_string(f"{TEMPLATE_DIR}/{name}.txt", context),
+        html=render_to_string(f"{TEMPLATE_DIR}/{name}.html", context),
     )
-    message.attach_alternative(
-        render_to_string(f"{TEMPLATE_DIR}/{name}.html", context), "text/html"
+
+
+def build(rendered: Rendered, *, to: str, headers: dict[str, str] | None = None):
+    message = EmailMultiAlternatives(
+        subject=rendered.subject, body=rendered.text, to=[to], headers=headers
     )
+    message.attach_alternative(rendered.html, "text/html")
     return message
-
-
-def _notification(
-    name: str, subscription: Subscription, context: dict[str, Any]
-) -> EmailMultiAlternatives:
-    """A message to an active subscriber: manage and one-click unsubscribe links (RFC 8058)."""
-    unsubscribe_url = link_for(subscription, Purpose.UNSUBSCRIBE)
-    country = subscription.country
-    context = {
-        "subscription": subscription,
-        "country": country,
-        "country_url": absolute_url(country.get_absolute_url()),
-        "manage_url": link_for(subscription, Purpose.MANAGE),
-        "unsubscribe_url": unsubscribe_url,
-        **context,
-    }
-    headers = {
-        "List-Unsubscribe": f"<{unsubscribe_url}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
-    return render_message(name, context, to=subscription.email, headers=headers)
 
 
 def confirmation_message(subscription: Subscription) -> EmailMultiAlternatives:
     context = {
-        "subscription": subscription,
         "country": subscription.country,
         "confirm_url": link_for(subscription, Purpose.CONFIRM),
     }
-    return render_message("confirmation", context, to=subscription.email)
+    return build(render("confirmation", context), to=subscription.email)
 
 
-def update_message(subscription: Subscription, update: CountryUpdate) -> EmailMultiAlternatives:
-    return _notification(
-        "update", subscription, {"update": update, "changes": update.summary.splitlines()}
-    )
+class Notifications:
+    """The notification emails of one sending run.
 
+    An update goes to thousands of addresses that differ only in their own manage and
+    unsubscribe links, so its templates are rendered once, with placeholders for the links,
+    and each message gets its subscriber's links filled in.
+    """
 
-def digest_message(
-    subscription: Subscription, updates: Sequence[CountryUpdate], period_start: datetime.date
-) -> EmailMultiAlternatives:
-    period_end = period_start + datetime.timedelta(days=6)
-    context = {"updates": updates, "period_start": period_start, "period_end": period_end}
-    return _notification("digest", subscription, context)
+    CACHE_SIZE = 64
+
+    def __init__(self) -> None:
+        self._rendered: dict[Hashable, Rendered] = {}
+
+    def update(self, subscription: Subscription, update: CountryUpdate) -> EmailMultiAlternatives:
+        def context() -> dict[str, Any]:
+            return {"update": update, "changes": update.summary.splitlines()}
+
+        return self._message("update", ("update", update.pk), subscription, context)
+
+    def digest(
+        self,
+        subscription: Subscription,
+        updates: Sequence[CountryUpdate],
+        period_start: datetime.date,
+    ) -> EmailMultiAlternatives:
+        def context() -> dict[str, Any]:
+            period_end = period_start + datetime.timedelta(days=6)
+            return {"updates": updates, "period_start": period_start, "period_end": period_end}
+
+        key = ("digest", subscription.country_id, period_start, tuple(u.pk for u in updates))
+        return self._message("digest", key, subscription, context)
+
+    def _message(
+        self,
+        name: str,
+        key: Hashable,
+        subscription: Subscription,
+        context: Callable[[], dict[str, Any]],
+    ) -> EmailMultiAlternatives:
+        if key not in self._rendered:
+            if len(self._rendered) >= self.CACHE_SIZE:
+                self._rendered.clear()
+            country = subscription.country
+            self._rendered[key] = render(
+                name,
+                {
+                    "country": country,
+                    "country_url": absolute_url(country.get_absolute_url()),
+                    "manage_url": MANAGE_PLACEHOLDER,
+                    "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
+                    **context(),
+                },
+            )
+        unsubscribe_url = link_for(subscription, Purpose.UNSUBSCRIBE)
+        rendered = (
+            self._rendered[key]
+            .replace(MANAGE_PLACEHOLDER, link_for(subscription, Purpose.MANAGE))
+            .replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url)
+        )
+        headers = {
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+        return build(rendered, to=subscription.email, headers=headers)
