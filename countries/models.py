@@ -22,13 +22,18 @@ roundtable_number_validator = RegexValidator(
 
 class CountryQuerySet(models.QuerySet):
     def participating(self) -> CountryQuerySet:
-        """Countries with any GFMD record: attendance, a roundtable role or a meeting."""
+        """Countries with any GFMD record: a chairmanship, attendance, a role, a meeting
+        or a contribution."""
         return self.filter(
-            Exists(Attendance.objects.filter(country=OuterRef("pk")))
+            Exists(ForumYear.chairs.through.objects.filter(country=OuterRef("pk")))
+            | Exists(Attendance.objects.filter(country=OuterRef("pk")))
             | Exists(RoundtableRole.objects.filter(country=OuterRef("pk")))
             | Exists(ThematicMeetingParticipation.objects.filter(country=OuterRef("pk")))
             | Exists(Contribution.objects.filter(country=OuterRef("pk")))
         )
+
+    def for_map(self) -> CountryQuerySet:
+        return self.only("name", "slug", "latitude", "longitude")
 
     def search(self, text: str) -> CountryQuerySet:
         text = text.strip()
