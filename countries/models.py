@@ -126,6 +126,17 @@ class Country(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # The range constraints would report above the form; say it on the field.
+        super().clean()
+        errors = {}
+        if self.latitude is not None and not -90 <= self.latitude <= 90:
+            errors["latitude"] = _("A latitude lies between -90 and 90.")
+        if self.longitude is not None and not -180 <= self.longitude <= 180:
+            errors["longitude"] = _("A longitude lies between -180 and 180.")
+        if errors:
+            raise ValidationError(errors)
+
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 

@@ -1,4 +1,4 @@
-"""Read an admin page's form as the browser would submit it, so tests post honest data."""
+"""Read an admin page's form as a browser would submit it, so tests post honest data."""
 
 from __future__ import annotations
 
@@ -16,12 +16,9 @@ class _FormReader(HTMLParser):
         self.in_form = False
         self.data: FormData = {}
         self._select: str | None = None
+        self._select_multiple = False
+        self._first_option: str | None = None
         self._textarea: str | None = None
-
-    def _add(self, name: str, value: str) -> None:
-        # The empty-form template of an inline is not submitted data.
-        if "__prefix__" not in name:
-            self.data.setdefault(name, []).append(value)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {key: value or "" for key, value in attrs}
@@ -36,47 +33,63 @@ class _FormReader(HTMLParser):
                 return
             if kind in {"checkbox", "radio"}:
                 if "checked" in attributes:
-                    self._add(name, attributes.get("value", "on"))
-                return
-            self._add(name, attributes.get("value", ""))
+                    self.data.setdefault(name, []).append(attributes.get("value", "on"))
+            else:
+                self.data.setdefault(name, []).append(attributes.get("value", ""))
         elif tag == "select" and name:
-            self._select = name
-        elif tag == "option" and self._select and "selected" in attributes:
-            self._add(self._select, attributes.get("value", ""))
+            self._select, self._first_option = name, None
+            self._select_multiple = "multiple" in attributes
+        elif tag == "option" and self._select:
+            value = attributes.get("value", "")
+            if self._first_option is None:
+                self._first_option = value
+            if "selected" in attributes:
+                self.data.setdefault(self._select, []).append(value)
         elif tag == "textarea" and name:
             self._textarea = name
-            self._add(name, "")
+            self.data.setdefault(name, []).append("")
 
     def handle_data(self, data: str) -> None:
-        if self._textarea and "__prefix__" not in self._textarea:
+        if self._textarea:
             self.data[self._textarea][-1] += data
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self.in_form = False
-        elif tag == "select":
+        elif tag == "select" and self._select:
+            # A single select with nothing marked selected submits its first option.
+            if (
+                self._select not in self.data
+                and not self._select_multiple
+                and self._first_option is not None
+            ):
+                self.data[self._select] = [self._first_option]
             self._select = None
         elif tag == "textarea" and self._textarea:
-            if "__prefix__" not in self._textarea:
-                # Browsers drop the newline that follows <textarea>; Django writes one.
-                value = self.data[self._textarea][-1]
-                self.data[self._textarea][-1] = value.removeprefix("\n")
+            # Browsers drop the newline that follows <textarea>; Django writes one.
+            self.data[self._textarea][-1] = self.data[self._textarea][-1].removeprefix("\n")
             self._textarea = None
 
 
 def form_data(response: HttpResponse, form_id: str) -> FormData:
-    """The values of every field of the form `form_id` in the page, as it would be posted."""
+    """Every field of the form `form_id` in the page with the value it would be posted with.
+
+    Like a browser, this includes each inline's empty-form template (names with
+    `__prefix__`), which Django ignores; `add_inline_row` copies it as "Add another" does.
+    """
     reader = _FormReader(form_id)
     reader.feed(response.content.decode())
     assert reader.data, f"no form with id {form_id!r} in the page"
-    # A select with nothing selected submits nothing.
-    return {name: values for name, values in reader.data.items() if values}
+    return reader.data
 
 
 def add_inline_row(data: FormData, prefix: str, **fields: object) -> None:
-    """Fill the next extra form of an inline formset, as clicking "Add another" would."""
+    """Fill a new form of an inline formset from its template, as "Add another" does."""
     index = int(data[f"{prefix}-TOTAL_FORMS"][0])
     data[f"{prefix}-TOTAL_FORMS"] = [str(index + 1)]
-    data[f"{prefix}-{index}-id"] = [""]
+    template = f"{prefix}-__prefix__-"
+    for name, values in list(data.items()):
+        if name.startswith(template):
+            data[name.replace("__prefix__", str(index))] = list(values)
     for name, value in fields.items():
         data[f"{prefix}-{index}-{name}"] = [str(value)]
