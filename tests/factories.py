@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.contrib.auth import get_user_model
 from django.utils.text import slugify
 
 from countries.models import (
@@ -158,3 +159,13 @@ class CountryUpdateFactory(factory.django.DjangoModelFactory):
     country = factory.SubFactory(CountryFactory)
     summary = "2018: added Co-Chair in RT 2.1"
     source = CountryUpdate.Source.ADMIN
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    password = factory.django.Password("correct horse battery staple")
