@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from import_export.fields import Field
 from import_export.instance_loaders import CachedInstanceLoader
 
 from gfmd.importexport import (
     GfmdResource,
+    LinksField,
     NaturalKeysWidget,
     clean_or_none,
     countries_field,
@@ -26,7 +26,7 @@ class ThemeResource(GfmdResource):
 
 class PracticeResource(GfmdResource):
     countries = countries_field("countries")
-    themes = Field(
+    themes = LinksField(
         attribute="themes",
         column_name="themes",
         widget=NaturalKeysWidget(Theme, "slug", noun=_("theme")),
@@ -34,6 +34,7 @@ class PracticeResource(GfmdResource):
     forum_year = forum_year_field()
     export_select_related = ("forum_year",)
     export_prefetch_related = ("countries", "themes")
+    validate_unique = False  # the slug is the import key
 
     class Meta:
         model = PracticeSubmission
@@ -60,6 +61,11 @@ class PracticeResource(GfmdResource):
         import_id_fields = ("slug",)
         # One query for every practice the file names, not one a row.
         instance_loader_class = CachedInstanceLoader
+        use_bulk = True
+        batch_size = 500
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("countries", "themes")
 
     def affected_countries(self, instance: PracticeSubmission, row: dict) -> set[int]:
         stored = related_ids(instance.countries.all()) if instance.pk else set()
