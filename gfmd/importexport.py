@@ -36,6 +36,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.utils.encoding import force_str
 from django.utils.formats import number_format
@@ -62,18 +63,12 @@ class ImportFileError(ValueError):
     """A file-level problem, with a message meant for the person who uploaded the file."""
 
 
-def _megabytes(size: int) -> str:
-    return number_format(size / 1_000_000, decimal_pos=0 if size % 1_000_000 == 0 else 1)
-
-
 def check_file_size(size: int) -> None:
     limit = settings.IMPORT_MAX_FILE_SIZE
     if size > limit:
         raise ImportFileError(
-            gettext(
-                "The file is %(size)s MB; the most that can be imported at once is %(limit)s MB."
-            )
-            % {"size": _megabytes(size), "limit": _megabytes(limit)}
+            gettext("The file is %(size)s; the most that can be imported at once is %(limit)s.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
         )
 
 
@@ -102,8 +97,8 @@ def check_xlsx_archive(data: bytes) -> None:
         )
     limit = settings.IMPORT_XLSX_MAX_UNPACKED_SIZE
     too_big = ImportFileError(
-        gettext("This workbook unpacks to more than %(limit)s MB and is refused.")
-        % {"limit": _megabytes(limit)}
+        gettext("This workbook unpacks to more than %(limit)s and is refused.")
+        % {"limit": filesizeformat(limit)}
     )
     try:
         with zipfile.ZipFile(buffer) as archive:
@@ -503,9 +498,10 @@ class PreviewDiff(Diff):
 @dataclass
 class PreviewRow:
     label: str
+    kind: str  # the library's import type, for the row's CSS class
     status: str
     messages: list[str]
-    diff: list[str]
+    cells: list[str]  # the changes marked up for a valid row, the values as read otherwise
 
 
 STATUS_LABELS = {
@@ -553,9 +549,11 @@ class ImportResult(Result):
         return [
             PreviewRow(
                 label=self.row_label(index),
+                kind=row_result.import_type,
                 status=str(STATUS_LABELS[row_result.import_type]),
                 messages=self.messages_for(row_result),
-                diff=row_result.diff or [],
+                cells=row_result.diff
+                or [row_result.row_values.get(column, "") for column in self.diff_headers],
             )
             for index, row_result in enumerate(self.rows, 1)
         ]

@@ -150,9 +150,11 @@ EMAIL_SENDING_ENABLED = env_bool("EMAIL_SENDING_ENABLED", default=True)
 
 # Bulk import and export in the admin (gfmd/importexport.py). Limits are checked before a
 # file is parsed; sizes in bytes.
-IMPORT_MAX_FILE_SIZE = int(os.environ.get("IMPORT_MAX_FILE_SIZE", "5000000"))
+IMPORT_MAX_FILE_SIZE = int(os.environ.get("IMPORT_MAX_FILE_SIZE", str(5 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "10000"))
-IMPORT_XLSX_MAX_UNPACKED_SIZE = int(os.environ.get("IMPORT_XLSX_MAX_UNPACKED_SIZE", "50000000"))
+IMPORT_XLSX_MAX_UNPACKED_SIZE = int(
+    os.environ.get("IMPORT_XLSX_MAX_UNPACKED_SIZE", str(50 * 1024 * 1024))
+)
 IMPORT_XLSX_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_XLSX_MAX_COMPRESSION_RATIO", "200"))
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
