@@ -23,7 +23,7 @@ from gfmd.importexport import (
 )
 from subscriptions.models import CountryUpdate
 from tests.factories import AttendanceFactory
-from tests.gfmd.conftest import DATA, run_import
+from tests.importing import DATA, run_import
 
 ATTENDANCE_HEADER = "country,forum_year,attended_meeting,attended_prep_meetings,attended_summit\n"
 

@@ -18,7 +18,7 @@ from tests.factories import (
     PracticeFactory,
     RoundtableRoleFactory,
 )
-from tests.gfmd.conftest import DATA
+from tests.importing import DATA
 
 ATTENDANCE = "country,forum_year,attended_meeting,attended_prep_meetings,attended_summit\n"
 CSV_FORMAT, XLSX_FORMAT, JSON_FORMAT = "0", "1", "2"

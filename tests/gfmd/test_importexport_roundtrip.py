@@ -35,7 +35,7 @@ from gfmd.importexport import CSV, FORMATS, JSON, XLSX
 from practices.models import PracticeSubmission, Theme
 from practices.resources import PracticeResource, ThemeResource
 from tests import factories
-from tests.gfmd.conftest import run_import
+from tests.importing import run_import
 
 RESOURCES = [
     (CountryResource, Country),

@@ -1,13 +1,12 @@
+"""Importing a file in tests as the admin does, and the files of tests/data."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from gfmd.importexport import CSV, ImportResult
-from tests.factories import CountryFactory, ForumYearFactory, UserFactory
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parent / "data"
 
 
 def run_import(
@@ -26,19 +25,3 @@ def run_import(
     if preview.has_problems() or not confirm:
         return preview, None
     return preview, load_and_import(dry_run=False)
-
-
-@pytest.fixture
-def world(db):
-    """Two countries and two forum years, named as the files in tests/data name them."""
-    return {
-        "MAR": CountryFactory(name="Morocco", slug="morocco", iso2="MA", iso3="MAR"),
-        "TUN": CountryFactory(name="Tunisia", slug="tunisia", iso2="TN", iso3="TUN"),
-        "2011": ForumYearFactory(label="2011", sort_year=2011),
-        "2012": ForumYearFactory(label="2012", sort_year=2012),
-    }
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(username="ana", is_staff=True, is_superuser=True)
