@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -16,6 +20,18 @@ from countries.models import (
     ThematicMeeting,
     ThematicMeetingParticipation,
 )
+from countries.resources import (
+    AttendanceResource,
+    ContributionResource,
+    CountryResource,
+    ForumYearResource,
+    RoundtableResource,
+    RoundtableRoleResource,
+    ThematicMeetingParticipationResource,
+    ThematicMeetingResource,
+    profile_workbook,
+)
+from gfmd.importexport import XLSX, GfmdImportExportMixin
 
 
 class ParticipationFilter(admin.SimpleListFilter):
@@ -69,7 +85,8 @@ class ContributionInline(admin.TabularInline):
 
 
 @admin.register(Country)
-class CountryAdmin(SimpleHistoryAdmin):
+class CountryAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [CountryResource]
     list_display = ["name", "iso2", "iso3", "region", "subregion"]
     list_filter = [ParticipationFilter, "region", "subregion"]
     search_fields = ["name", "official_name", "iso2", "iso3"]
@@ -87,6 +104,26 @@ class CountryAdmin(SimpleHistoryAdmin):
         ContributionInline,
     ]
 
+    def get_urls(self) -> list:
+        export_profile = path(
+            "<path:object_id>/export-profile/",
+            self.admin_site.admin_view(self.export_profile_view),
+            name="countries_country_export_profile",
+        )
+        return [export_profile, *super().get_urls()]
+
+    def export_profile_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The "Export profile (XLSX)" button of the change page: the whole profile."""
+        country = self.get_object(request, unquote(object_id))
+        if country is None:
+            raise Http404
+        if not (self.has_view_permission(request, country) and self.has_export_permission(request)):
+            raise PermissionDenied
+        response = HttpResponse(profile_workbook(country), content_type=XLSX.CONTENT_TYPE)
+        filename = f"gfmd-profile-{country.slug}-{timezone.localdate():%Y-%m-%d}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
 
 class RoundtableInline(admin.TabularInline):
     model = Roundtable
@@ -95,7 +132,8 @@ class RoundtableInline(admin.TabularInline):
 
 
 @admin.register(ForumYear)
-class ForumYearAdmin(SimpleHistoryAdmin):
+class ForumYearAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [ForumYearResource]
     list_display = ["label", "sort_year", "chair_list", "summit_city", "summit_start", "summit_end"]
     search_fields = ["label", "summit_city", "chairs__name"]
     ordering = ["sort_year", "label"]
@@ -116,7 +154,8 @@ class ForumYearAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(SimpleHistoryAdmin):
+class AttendanceAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [AttendanceResource]
     list_display = [
         "country",
         "forum_year",
@@ -138,7 +177,8 @@ class AttendanceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Roundtable)
-class RoundtableAdmin(SimpleHistoryAdmin):
+class RoundtableAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [RoundtableResource]
     list_display = ["forum_year", "number", "title", "role_count"]
     list_display_links = ["forum_year", "number", "title"]
     list_filter = ["forum_year"]
@@ -156,7 +196,8 @@ class RoundtableAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(RoundtableRole)
-class RoundtableRoleAdmin(SimpleHistoryAdmin):
+class RoundtableRoleAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [RoundtableRoleResource]
     list_display = ["country", "forum_year", "role", "roundtable", "session"]
     list_filter = ["forum_year", "role"]
     list_select_related = ["country", "forum_year", "roundtable__forum_year"]
@@ -179,7 +220,8 @@ class ParticipationInline(admin.TabularInline):
 
 
 @admin.register(ThematicMeeting)
-class ThematicMeetingAdmin(SimpleHistoryAdmin):
+class ThematicMeetingAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [ThematicMeetingResource]
     list_display = [
         "title",
         "kind",
@@ -210,7 +252,8 @@ class ThematicMeetingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ThematicMeetingParticipation)
-class ThematicMeetingParticipationAdmin(SimpleHistoryAdmin):
+class ThematicMeetingParticipationAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [ThematicMeetingParticipationResource]
     list_display = ["country", "role", "meeting"]
     list_filter = ["role", "meeting__forum_year", "meeting__kind"]
     list_select_related = ["country", "meeting__forum_year"]
@@ -220,7 +263,8 @@ class ThematicMeetingParticipationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Contribution)
-class ContributionAdmin(SimpleHistoryAdmin):
+class ContributionAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [ContributionResource]
     list_display = ["country", "forum_year", "amount", "currency", "earmarked", "note"]
     list_filter = ["forum_year", "earmarked", "currency"]
     list_select_related = ["country", "forum_year"]

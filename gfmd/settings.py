@@ -148,6 +148,22 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Kill switch for staging: nothing is emailed while this is off.
 EMAIL_SENDING_ENABLED = env_bool("EMAIL_SENDING_ENABLED", default=True)
 
+# Bulk import and export in the admin (gfmd/importexport.py). Limits are checked before a
+# file is parsed; sizes in bytes.
+IMPORT_MAX_FILE_SIZE = int(os.environ.get("IMPORT_MAX_FILE_SIZE", str(5 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "10000"))
+IMPORT_XLSX_MAX_UNPACKED_SIZE = int(
+    os.environ.get("IMPORT_XLSX_MAX_UNPACKED_SIZE", str(50 * 1024 * 1024))
+)
+IMPORT_XLSX_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_XLSX_MAX_COMPRESSION_RATIO", "200"))
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
+# Our formats escape formulas themselves: the library's setting only strips one "=" and
+# turns every cell, numbers included, into text.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

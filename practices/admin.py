@@ -6,11 +6,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from gfmd.importexport import GfmdImportExportMixin
 from practices.models import PracticeSubmission, Theme
+from practices.resources import PracticeResource, ThemeResource
 
 
 @admin.register(PracticeSubmission)
-class PracticeSubmissionAdmin(SimpleHistoryAdmin):
+class PracticeSubmissionAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [PracticeResource]
     list_display = [
         "title",
         "status",
@@ -82,7 +85,8 @@ class PracticeSubmissionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(SimpleHistoryAdmin):
+class ThemeAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [ThemeResource]
     list_display = ["name", "slug", "practice_count"]
     search_fields = ["name", "description"]
     ordering = ["name"]

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from tests.factories import CountryFactory
+from tests.factories import CountryFactory, ForumYearFactory, UserFactory
 
 
 @pytest.fixture
@@ -34,3 +34,19 @@ def editor(db):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture
+def world(db):
+    """Two countries and two forum years, named as the files in tests/data name them."""
+    return {
+        "MAR": CountryFactory(name="Morocco", slug="morocco", iso2="MA", iso3="MAR"),
+        "TUN": CountryFactory(name="Tunisia", slug="tunisia", iso2="TN", iso3="TUN"),
+        "2011": ForumYearFactory(label="2011", sort_year=2011),
+        "2012": ForumYearFactory(label="2012", sort_year=2012),
+    }
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(username="ana", is_staff=True, is_superuser=True)

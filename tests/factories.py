@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.contrib.auth import get_user_model
 from django.db.models import Model
 from django.utils.text import slugify
 
@@ -159,6 +160,16 @@ class CountryUpdateFactory(factory.django.DjangoModelFactory):
     country = factory.SubFactory(CountryFactory)
     summary = "2018: added Co-Chair in RT 2.1"
     source = CountryUpdate.Source.ADMIN
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    password = factory.django.Password("correct horse battery staple")
 
 
 def factory_for(model: type[Model]) -> type[factory.django.DjangoModelFactory]:
