@@ -1,27 +1,75 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q
 from django.views.generic import DetailView, ListView
+from django_filters.views import FilterView
 
-from countries.models import Country, ForumYear
+from countries.filters import CountryFilter
+from countries.models import Country, ForumYear, RoundtableRole, ThematicMeeting
+from countries.profile import country_profile
+from practices.models import PracticeSubmission
+from subscriptions.models import CountryUpdate
+
+RECENT_UPDATES_SHOWN = 5
 
 
-class CountryListView(ListView):
-    model = Country
+class CountryListView(FilterView):
+    filterset_class = CountryFilter
     template_name = "countries/country_list.html"
+    paginate_by = 60
+    queryset = Country.objects.only("name", "slug", "iso3", "region", "subregion")
 
 
 class CountryDetailView(DetailView):
     model = Country
     template_name = "countries/country_detail.html"
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        country = self.object
+        context["sections"] = country_profile(country)
+        context["practices"] = (
+            PracticeSubmission.objects.published().for_country(country).newest_first()
+        )
+        context["recent_updates"] = CountryUpdate.objects.for_country(country)[
+            :RECENT_UPDATES_SHOWN
+        ]
+        return context
+
 
 class ForumYearListView(ListView):
-    model = ForumYear
     template_name = "countries/forumyear_list.html"
+    context_object_name = "forum_years"
+    queryset = ForumYear.objects.prefetch_related("chairs").annotate(
+        summit_countries=Count("attendances", filter=Q(attendances__attended_summit=True))
+    )
 
 
 class ForumYearDetailView(DetailView):
-    model = ForumYear
+    template_name = "countries/forumyear_detail.html"
+    context_object_name = "forum_year"
     slug_field = "label"
     slug_url_kwarg = "label"
-    template_name = "countries/forumyear_detail.html"
+    queryset = ForumYear.objects.prefetch_related(
+        "chairs",
+        "roundtables",
+        Prefetch(
+            "roundtables__roles",
+            queryset=RoundtableRole.objects.select_related("country").order_by("country__name"),
+        ),
+        Prefetch(
+            "thematic_meetings",
+            queryset=ThematicMeeting.objects.select_related("host_country").prefetch_related(
+                "participations__country"
+            ),
+        ),
+    )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["attending_countries"] = Country.objects.filter(
+            attendances__forum_year=self.object
+        ).order_by("name")
+        return context

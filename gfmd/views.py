@@ -16,5 +16,7 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         context["latest_updates"] = CountryUpdate.objects.select_related("country")[:5]
         context["latest_practices"] = PracticeSubmission.objects.published().newest_first()[:5]
-        context["participating_count"] = Country.objects.participating().count()
+        context["participating_countries"] = Country.objects.participating().only(
+            "name", "slug", "latitude", "longitude"
+        )
         return context

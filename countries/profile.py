@@ -1,0 +1,224 @@
+"""A country's profile as its page reads: the lines of each forum year, composed from records.
+
+The same lines serve the page, the change summaries of country updates (a snapshot before
+and after an edit, compared) and the tests against the reference text.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from django.db.models import F
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+
+from countries.models import (
+    Attendance,
+    Contribution,
+    Country,
+    ForumYear,
+    RoundtableRole,
+    ThematicMeeting,
+    ThematicMeetingParticipation,
+)
+from practices.models import PracticeSubmission
+
+HEADER_SECTION = "Country"
+PRACTICES_SECTION = "Practices"
+
+Snapshot = list[tuple[str, str]]
+
+
+@dataclass
+class YearSection:
+    forum_year: ForumYear
+    attendance: list[str] = field(default_factory=list)
+    roundtable_roles: list[str] = field(default_factory=list)
+    thematic_meetings: list[str] = field(default_factory=list)
+    contributions: list[str] = field(default_factory=list)
+
+    @property
+    def lines(self) -> list[str]:
+        return self.attendance + self.roundtable_roles + self.thematic_meetings + self.contributions
+
+
+def format_date_range(start: datetime.date, end: datetime.date | None) -> str:
+    """14-15 June 2011; 30 June-2 July 2011; 30 December 2011-2 January 2012; 22 May 2013."""
+    if end is None or end == start:
+        return dateformat.format(start, "j F Y")
+    if (start.year, start.month) == (end.year, end.month):
+        start_text = dateformat.format(start, "j")
+    elif start.year == end.year:
+        start_text = dateformat.format(start, "j F")
+    else:
+        start_text = dateformat.format(start, "j F Y")
+    return f"{start_text}-{dateformat.format(end, 'j F Y')}"
+
+
+def quoted_list(titles: list[str]) -> str:
+    """ "A"; "A" and "B"; "A", "B", and "C" (the GFMD's serial comma)."""
+    quoted = [f'"{title}"' for title in titles]
+    if len(quoted) <= 2:
+        return _(" and ").join(quoted)
+    return ", ".join(quoted[:-1]) + _(", and ") + quoted[-1]
+
+
+ROLE_PHRASES = {
+    ThematicMeetingParticipation.Role.CO_CHAIR: "Co-Chair in",
+    ThematicMeetingParticipation.Role.ATTENDED: "Attended",
+    ThematicMeetingParticipation.Role.PARTICIPATED: "Participated in",
+}
+KIND_PHRASES = {
+    ThematicMeeting.Kind.THEMATIC_MEETING: ("Thematic Meeting", "Thematic Meetings"),
+    ThematicMeeting.Kind.THEMATIC_WORKSHOP: ("the Thematic Workshop", "the Thematic Workshops"),
+    ThematicMeeting.Kind.GFMD_THEMATIC_WORKSHOP: (
+        "the GFMD Thematic Workshop",
+        "the GFMD Thematic Workshops",
+    ),
+}
+
+
+def meeting_place(meeting: ThematicMeeting) -> str:
+    parts = [meeting.city, meeting.host_country.name if meeting.host_country else ""]
+    return ", ".join(part for part in parts if part)
+
+
+def thematic_lines(participations: list[ThematicMeetingParticipation]) -> list[str]:
+    """One line a meeting; undated meetings of one role and kind share a line, as the GFMD
+    wrote them ('Participated in the Thematic Workshops on "A", "B", and "C"')."""
+    lines = []
+
+    def undated_group(p: ThematicMeetingParticipation) -> tuple | None:
+        meeting = p.meeting
+        if meeting.start_date or meeting.city or meeting.host_country_id:
+            return None
+        return (p.role, meeting.kind)
+
+    for group_key, group in groupby(participations, key=undated_group):
+        group = list(group)
+        if group_key is not None:
+            role, kind = group_key
+            singular, plural = KIND_PHRASES[kind]
+            titles = quoted_list([p.meeting.title for p in group])
+            kind_text = plural if len(group) > 1 else singular
+            lines.append(f"{ROLE_PHRASES[role]} {kind_text} on {titles}")
+            continue
+        for participation in group:
+            meeting = participation.meeting
+            line = (
+                f"{ROLE_PHRASES[participation.role]} {KIND_PHRASES[meeting.kind][0]} "
+                f'on "{meeting.title}"'
+            )
+            if meeting.start_date:
+                line += f" on {format_date_range(meeting.start_date, meeting.end_date)}"
+            if place := meeting_place(meeting):
+                line += f" in {place}"
+            lines.append(line + ".")
+    return lines
+
+
+def roundtable_sort_key(role: RoundtableRole) -> tuple:
+    """Numbered roundtables in number order (1.2 before 1.10), then the rest as entered."""
+    if role.roundtable_id and role.roundtable.number:
+        return (0, tuple(int(part) for part in role.roundtable.number.split(".")), role.pk)
+    return (1, (), role.pk)
+
+
+def country_profile(country: Country) -> list[YearSection]:
+    """The country's forum years, oldest first, each with its lines. Five queries in all."""
+    sections: dict[int, YearSection] = {}
+
+    def section_for(forum_year: ForumYear) -> YearSection:
+        return sections.setdefault(forum_year.pk, YearSection(forum_year=forum_year))
+
+    for attendance in Attendance.objects.filter(country=country).select_related("forum_year"):
+        section_for(attendance.forum_year).attendance.extend(attendance.lines)
+
+    roles = RoundtableRole.objects.filter(country=country).select_related(
+        "forum_year", "roundtable"
+    )
+    for role in sorted(roles, key=roundtable_sort_key):
+        section_for(role.forum_year).roundtable_roles.append(role.line)
+
+    participations = (
+        ThematicMeetingParticipation.objects.filter(country=country)
+        .select_related("meeting__forum_year", "meeting__host_country")
+        .order_by(F("meeting__start_date").asc(nulls_last=True), "pk")
+    )
+    by_year = defaultdict(list)
+    for participation in participations:
+        by_year[participation.meeting.forum_year_id].append(participation)
+    for year_participations in by_year.values():
+        section_for(year_participations[0].meeting.forum_year).thematic_meetings.extend(
+            thematic_lines(year_participations)
+        )
+
+    contributions = Contribution.objects.filter(country=country).select_related("forum_year")
+    for contribution in contributions.order_by("pk"):
+        section_for(contribution.forum_year).contributions.append(contribution.line)
+
+    # The chairs of every year shown, in one query, on the ForumYear objects the page uses.
+    forum_years = [section.forum_year for section in sections.values()]
+    chairs = defaultdict(list)
+    through = ForumYear.chairs.through.objects.filter(
+        forumyear_id__in=[year.pk for year in forum_years]
+    ).select_related("country")
+    for link in through.order_by("country__name"):
+        chairs[link.forumyear_id].append(link.country)
+    for year in forum_years:
+        year.chair_countries = chairs[year.pk]
+
+    return sorted(sections.values(), key=lambda s: (s.forum_year.sort_year, s.forum_year.label))
+
+
+def profile_lines(country: Country) -> Snapshot:
+    """Everything a reader sees on the country's page, as (section, line) pairs."""
+    country = Country.objects.get(pk=country.pk)  # as stored, not as a form left it
+    snapshot: Snapshot = [
+        (HEADER_SECTION, f"{label}: {value}")
+        for label, value in [
+            ("Name", country.name),
+            ("Official name", country.official_name),
+            ("ISO2 code", country.iso2),
+            ("ISO3 code", country.iso3),
+            ("Coordinates", f"{country.latitude_dms}, {country.longitude_dms}"),
+        ]
+    ]
+    for section in country_profile(country):
+        snapshot += [(section.forum_year.label, line) for line in section.lines]
+    practices = PracticeSubmission.objects.published().for_country(country).order_by("title")
+    titles = practices.values_list("title", flat=True)
+    snapshot += [(PRACTICES_SECTION, f'"{title}"') for title in titles]
+    return snapshot
+
+
+def describe_profile_changes(before: Snapshot, after: Snapshot) -> str:
+    """A short summary, one line a change, in page order; "" when the reader sees no change.
+
+    '2018: added Co-Chair in RT 2.1 "…"', 'Official name: "A" changed to "B"'.
+    """
+    removed = Counter(before) - Counter(after)
+    added = Counter(after) - Counter(before)
+    changes: list[str] = []
+    header_before = {
+        line.split(": ", 1)[0]: line.split(": ", 1)[1]
+        for section, line in removed.elements()
+        if section == HEADER_SECTION
+    }
+    for section, line in after:
+        if added[(section, line)] <= 0:
+            continue
+        added[(section, line)] -= 1
+        if section == HEADER_SECTION:
+            label, value = line.split(": ", 1)
+            changes.append(f'{label}: "{header_before.get(label, "")}" changed to "{value}"')
+        else:
+            changes.append(f"{section}: added {line}")
+    for section, line in before:
+        if section != HEADER_SECTION and removed[(section, line)] > 0:
+            removed[(section, line)] -= 1
+            changes.append(f"{section}: removed {line}")
+    return "\n".join(changes)

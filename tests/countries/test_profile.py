@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from countries.models import (
+    Contribution,
+    RoundtableRole,
+    ThematicMeeting,
+    ThematicMeetingParticipation,
+)
+from countries.profile import (
+    country_profile,
+    describe_profile_changes,
+    format_date_range,
+    profile_lines,
+    quoted_list,
+)
+from tests.factories import (
+    AttendanceFactory,
+    ContributionFactory,
+    ForumYearFactory,
+    PracticeFactory,
+    RoundtableFactory,
+    RoundtableRoleFactory,
+    ThematicMeetingFactory,
+    ThematicMeetingParticipationFactory,
+)
+
+D = datetime.date
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "text"),
+    [
+        (D(2013, 5, 22), None, "22 May 2013"),
+        (D(2013, 5, 22), D(2013, 5, 22), "22 May 2013"),
+        (D(2011, 6, 14), D(2011, 6, 15), "14-15 June 2011"),
+        (D(2011, 6, 30), D(2011, 7, 2), "30 June-2 July 2011"),
+        (D(2011, 12, 30), D(2012, 1, 2), "30 December 2011-2 January 2012"),
+    ],
+)
+def test_format_date_range(start, end, text):
+    assert format_date_range(start, end) == text
+
+
+def test_quoted_list_uses_the_serial_comma_from_three_titles():
+    assert quoted_list(["A"]) == '"A"'
+    assert quoted_list(["A", "B"]) == '"A" and "B"'
+    assert quoted_list(["A", "B", "C"]) == '"A", "B", and "C"'
+
+
+@pytest.mark.django_db
+class TestLines:
+    def test_roundtable_role_lines(self, morocco):
+        rt = RoundtableFactory(number="1.2", title="Temporary labor migration")
+        role = RoundtableRoleFactory(country=morocco, roundtable=rt, role="co_chair")
+        assert role.line == 'Co-Chair in RT 1.2 "Temporary labor migration"'
+        year = rt.forum_year
+        session = RoundtableRole(
+            country=morocco,
+            forum_year=year,
+            role="co_chair",
+            session='"Plaform for Partnerships" meeting',
+        )
+        assert session.line == 'Co-Chair in "Plaform for Partnerships" meeting'
+        coordinator = RoundtableRole(
+            country=morocco,
+            forum_year=year,
+            role="coordinator",
+            session="the Roundtable Team Consultations",
+        )
+        assert coordinator.line == "Coordinator of the Roundtable Team Consultations"
+        nothing = RoundtableRole(country=morocco, forum_year=year, role="no_participation")
+        assert nothing.line == "No Participation"
+
+    @pytest.mark.parametrize(
+        ("amount", "earmarked", "note", "line"),
+        [
+            (Decimal("50000"), "no", "", "USD 50,000 non-earmarked"),
+            (Decimal("48342"), "unknown", "Left-over", "USD 48,342 (Left-over)"),
+            (Decimal("1234.50"), "yes", "", "USD 1,234.50 earmarked"),
+            (None, "unknown", "Pledged in kind", "Pledged in kind"),
+        ],
+    )
+    def test_contribution_lines(self, amount, earmarked, note, line):
+        contribution = Contribution(
+            amount=amount,
+            currency="USD" if amount is not None else "",
+            earmarked=earmarked,
+            note=note,
+        )
+        assert contribution.line == line
+
+    def test_thematic_lines_dated_and_grouped(self, morocco):
+        year = ForumYearFactory(label="2011", sort_year=2011)
+        france = morocco.__class__.objects.create(
+            name="France", slug="france", iso2="FR", iso3="FRA", latitude=46, longitude=2
+        )
+        dated = ThematicMeetingFactory(
+            forum_year=year,
+            title="Managing Migration",
+            start_date=D(2011, 6, 14),
+            end_date=D(2011, 6, 15),
+            city="Marseille",
+            host_country=france,
+        )
+        ThematicMeetingParticipationFactory(meeting=dated, country=morocco, role="co_chair")
+        for title in ["A", "B", "C"]:
+            meeting = ThematicMeetingFactory(
+                forum_year=year,
+                title=title,
+                start_date=None,
+                end_date=None,
+                city="",
+                kind=ThematicMeeting.Kind.THEMATIC_WORKSHOP,
+            )
+            ThematicMeetingParticipationFactory(
+                meeting=meeting,
+                country=morocco,
+                role=ThematicMeetingParticipation.Role.PARTICIPATED,
+            )
+        [section] = country_profile(morocco)
+        assert section.thematic_meetings == [
+            'Co-Chair in Thematic Meeting on "Managing Migration" on 14-15 June 2011 '
+            "in Marseille, France.",
+            'Participated in the Thematic Workshops on "A", "B", and "C"',
+        ]
+
+
+@pytest.mark.django_db
+def test_country_profile_orders_years_and_roundtables(morocco):
+    later = ForumYearFactory(label="2013-2014", sort_year=2013)
+    earlier = ForumYearFactory(label="2007", sort_year=2007)
+    for number in ["1.10", "3.1", "1.2"]:
+        RoundtableRoleFactory(
+            country=morocco, roundtable=RoundtableFactory(forum_year=later, number=number)
+        )
+    AttendanceFactory(country=morocco, forum_year=earlier, attended_meeting=True)
+    sections = country_profile(morocco)
+    assert [s.forum_year.label for s in sections] == ["2007", "2013-2014"]
+    assert sections[0].attendance == ["Attended Meeting", "Attended Summit"]
+    assert sections[0].contributions == []
+    numbers = [line.split(" ")[4] for line in sections[1].roundtable_roles]
+    assert numbers == ["1.2", "1.10", "3.1"]
+
+
+@pytest.mark.django_db
+def test_describe_profile_changes(morocco):
+    year = ForumYearFactory(label="2018", sort_year=2018)
+    AttendanceFactory(country=morocco, forum_year=year)
+    before = profile_lines(morocco)
+    assert describe_profile_changes(before, profile_lines(morocco)) == ""
+
+    role = RoundtableRoleFactory(
+        country=morocco,
+        roundtable=RoundtableFactory(forum_year=year, number="2.1", title="Skills"),
+        role="co_chair",
+    )
+    ContributionFactory(country=morocco, forum_year=year)
+    morocco.official_name = "The Kingdom of Morocco"
+    morocco.save()
+    PracticeFactory(title="Tamkine Migrants", countries=[morocco])
+    after = profile_lines(morocco)
+    assert describe_profile_changes(before, after).splitlines() == [
+        'Official name: "Kingdom of Morocco" changed to "The Kingdom of Morocco"',
+        '2018: added Co-Chair in RT 2.1 "Skills"',
+        "2018: added USD 50,000 non-earmarked",
+        'Practices: added "Tamkine Migrants"',
+    ]
+    role.delete()
+    assert describe_profile_changes(after, profile_lines(morocco)) == (
+        '2018: removed Co-Chair in RT 2.1 "Skills"'
+    )

@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import (
+    AttendanceFactory,
+    ContributionFactory,
+    CountryFactory,
+    CountryUpdateFactory,
+    ForumYearFactory,
+    PracticeFactory,
+    RoundtableRoleFactory,
+    ThematicMeetingParticipationFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def names_listed(response) -> list[str]:
+    return [country.name for country in response.context["object_list"]]
+
+
+class TestCountryList:
+    @pytest.fixture(autouse=True)
+    def countries(self, morocco):
+        self.morocco = morocco
+        self.france = CountryFactory(
+            name="France", slug="france", iso2="FR", iso3="FRA", region="Europe"
+        )
+        self.chile = CountryFactory(
+            name="Chile", slug="chile", iso2="CL", iso3="CHL", region="Americas"
+        )
+        AttendanceFactory(country=morocco)
+
+    def test_lists_every_country_alphabetically(self, client):
+        response = client.get(reverse("countries:list"))
+        assert names_listed(response) == ["Chile", "France", "Morocco"]
+        assert "3 countries" in response.content.decode()
+
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ("q=moro", ["Morocco"]),
+            ("q=kingdom", ["Morocco"]),
+            ("q=fra", ["France"]),
+            ("q=CHL", ["Chile"]),
+            ("region=Europe", ["France"]),
+            ("participating=true", ["Morocco"]),
+            ("participating=false", ["Chile", "France"]),
+            ("region=Africa&participating=true&q=mor", ["Morocco"]),
+            ("region=Europe&participating=true", []),
+        ],
+    )
+    def test_filters(self, client, query, expected):
+        response = client.get(f"{reverse('countries:list')}?{query}")
+        assert names_listed(response) == expected
+
+    def test_unknown_region_is_a_form_error_not_a_crash(self, client):
+        response = client.get(f"{reverse('countries:list')}?region=Atlantis")
+        assert response.status_code == 200
+        assert "Select a valid choice" in response.content.decode()
+
+
+def section_text(html: str, label: str) -> str:
+    match = re.search(rf'<section class="forum-year" id="year-{label}".*?</section>', html, re.S)
+    assert match, f"no section for {label}"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0)))
+
+
+class TestCountryDetail:
+    def test_header_facts(self, client, morocco):
+        html = client.get(morocco.get_absolute_url()).content.decode()
+        for text in ["Kingdom of Morocco", ">MA<", ">MAR<", "32 00 N", "5 00 W", "POINT (-5 32)"]:
+            assert text in html
+
+    def test_year_sections_hold_their_own_lines(self, client, morocco):
+        first = ForumYearFactory(label="2007", sort_year=2007, summit_city="Brussels")
+        second = ForumYearFactory(label="2008", sort_year=2008, summit_city="Manila")
+        first.chairs.add(CountryFactory(name="Belgium", slug="belgium", iso2="BE", iso3="BEL"))
+        AttendanceFactory(country=morocco, forum_year=first, attended_meeting=True)
+        ContributionFactory(country=morocco, forum_year=second)
+        html = client.get(morocco.get_absolute_url()).content.decode()
+        text_2007 = section_text(html, "2007")
+        text_2008 = section_text(html, "2008")
+        assert "Chair: Belgium" in text_2007
+        assert "Summit: Brussels" in text_2007
+        assert "Attended Meeting" in text_2007
+        assert "No Financial Contribution" in text_2007
+        assert "USD 50,000 non-earmarked" in text_2008
+        assert "No Financial Contribution" not in text_2008
+        assert html.index("year-2007") < html.index("year-2008")
+
+    def test_published_practices_newest_first_with_optional_date(self, client, morocco):
+        import datetime
+
+        PracticeFactory(title="Older", countries=[morocco], published_on=datetime.date(2019, 1, 1))
+        PracticeFactory(
+            title="Newer",
+            countries=[morocco],
+            published_on=datetime.date(2021, 1, 1),
+            submitted_on=None,
+        )
+        PracticeFactory(title="Pending one", countries=[morocco], status="pending")
+        PracticeFactory(title="Elsewhere")
+        html = client.get(morocco.get_absolute_url()).content.decode()
+        assert html.index("Newer") < html.index("Older")
+        assert "Pending one" not in html and "Elsewhere" not in html
+        assert "Submitted by Ms. Laurence BRON on 1 May 2020" in html
+        assert re.search(r"Submitted by Ms. Laurence BRON</p>", html)
+
+    def test_recent_updates_are_shown(self, client, morocco):
+        CountryUpdateFactory(country=morocco, summary="2018: added Co-Chair in RT 2.1")
+        html = client.get(morocco.get_absolute_url()).content.decode()
+        assert "2018: added Co-Chair in RT 2.1" in html
+
+    def test_unknown_country_is_404(self, client):
+        assert client.get("/countries/atlantis/").status_code == 404
+
+    @staticmethod
+    def build_profile(country, years: int) -> None:
+        for index in range(years):
+            year = ForumYearFactory(label=str(2000 + index), sort_year=2000 + index)
+            year.chairs.add(CountryFactory())
+            AttendanceFactory(country=country, forum_year=year)
+            for _ in range(3):
+                RoundtableRoleFactory(country=country, roundtable__forum_year=year, forum_year=year)
+                ThematicMeetingParticipationFactory(country=country, meeting__forum_year=year)
+            ContributionFactory(country=country, forum_year=year)
+            PracticeFactory(countries=[country])
+            CountryUpdateFactory(country=country)
+
+    def test_query_count_does_not_grow_with_the_profile(
+        self, client, morocco, django_assert_num_queries
+    ):
+        small = CountryFactory()
+        self.build_profile(small, years=1)
+        self.build_profile(morocco, years=8)
+        with django_assert_num_queries(8) as small_queries:
+            small_html = client.get(small.get_absolute_url()).content.decode()
+        with django_assert_num_queries(8):
+            big_html = client.get(morocco.get_absolute_url()).content.decode()
+        assert small_html.count('class="forum-year"') == 1
+        assert big_html.count('class="forum-year"') == 8
+        assert len(small_queries.captured_queries) == 8
+
+
+class TestForumYears:
+    def test_list_shows_years_chairs_and_summit_counts(self, client, morocco):
+        year = ForumYearFactory(label="2018", sort_year=2018, summit_city="Marrakesh")
+        year.chairs.add(morocco)
+        AttendanceFactory(country=morocco, forum_year=year)
+        ForumYearFactory(label="2019", sort_year=2019, summit_city="Quito")
+        response = client.get(reverse("countries:forum_years"))
+        html = response.content.decode()
+        assert [y.label for y in response.context["forum_years"]] == ["2018", "2019"]
+        assert [y.summit_countries for y in response.context["forum_years"]] == [1, 0]
+        assert "Marrakesh" in html and "<svg" in html
+        assert "<title>2018: 1</title>" in html
+
+    def test_detail_lists_countries_roundtables_and_meetings(self, client, morocco):
+        role = RoundtableRoleFactory(country=morocco, roundtable__title="Skills matching")
+        year = role.forum_year
+        AttendanceFactory(country=morocco, forum_year=year)
+        ThematicMeetingParticipationFactory(
+            country=morocco, meeting__forum_year=year, meeting__title="Diaspora and business"
+        )
+        html = client.get(year.get_absolute_url()).content.decode()
+        assert "Skills matching" in html and "Diaspora and business" in html
+        assert f'href="/countries/morocco/#year-{year.label}"' in html
+        assert "<title>Morocco</title>" in html  # the map's dot
+
+
+def test_home_page_maps_participating_countries(client, morocco):
+    CountryFactory(name="Nowhere Land", slug="nowhere-land")
+    AttendanceFactory(country=morocco)
+    html = client.get("/").content.decode()
+    assert "<title>Morocco</title>" in html
+    assert "Nowhere Land" not in html
+    assert 'action="/countries/"' in html
