@@ -42,8 +42,13 @@ class CountryDetailView(DetailView):
 class ForumYearListView(ListView):
     template_name = "countries/forumyear_list.html"
     context_object_name = "forum_years"
-    queryset = ForumYear.objects.prefetch_related("chairs").annotate(
-        summit_countries=Count("attendances", filter=Q(attendances__attended_summit=True))
+    # Meta.ordering does not apply to aggregating queries: order explicitly.
+    queryset = (
+        ForumYear.objects.prefetch_related("chairs")
+        .annotate(
+            summit_countries=Count("attendances", filter=Q(attendances__attended_summit=True))
+        )
+        .order_by("sort_year", "label")
     )
 
 

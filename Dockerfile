@@ -1,0 +1,16 @@
+# The web and worker image: gunicorn serves, whitenoise serves the static files.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY gfmd gfmd
+COPY countries countries
+COPY practices practices
+COPY subscriptions subscriptions
+RUN pip install --no-cache-dir .
+COPY . .
+RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input
+RUN useradd --create-home gfmd
+USER gfmd
+EXPOSE 8000
+CMD ["gunicorn", "gfmd.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
