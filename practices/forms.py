@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from practices.filters import FIRST_YEAR, LAST_YEAR
@@ -12,6 +13,13 @@ from practices.services import practice_description_sanitise
 DESCRIPTION_MAX_LENGTH = 20_000
 PARTNERS_MAX_LENGTH = 2_000
 HONEYPOT_FIELD = "homepage"
+
+
+def https_url_formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
+    """Web links typed without a scheme get https:// (Django 6's default, chosen now)."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
 
 
 class SanitisedDescriptionMixin:
@@ -26,6 +34,7 @@ class PracticeAdminForm(SanitisedDescriptionMixin, forms.ModelForm):
 
     class Meta:
         model = PracticeSubmission
+        formfield_callback = https_url_formfield
         fields = [
             "title",
             "slug",
@@ -99,6 +108,7 @@ class PracticeSubmissionForm(SanitisedDescriptionMixin, forms.ModelForm):
             "submitter_organisation",
             "submitter_email",
         ]
+        formfield_callback = https_url_formfield
         labels = {
             "is_global": _("This practice is global (concerns no country in particular)"),
             "submitted_by_name": _("Your name"),
@@ -106,11 +116,11 @@ class PracticeSubmissionForm(SanitisedDescriptionMixin, forms.ModelForm):
             "submitter_email": _("Your email"),
         }
         help_texts = {
+            "url": _("A page about the practice, if there is one."),
             "countries": _("The countries the practice concerns."),
             "submitter_email": _(
                 "We send you an acknowledgement. Your address is never shown publicly."
             ),
-            "url": _("A page about the practice, if there is one."),
         }
         widgets = {
             "countries": forms.CheckboxSelectMultiple,

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.cache import cache
+
+from practices.models import Theme
+from tests.factories import CountryFactory
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The submission rate limit lives in the cache: each test starts with a clean slate."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def france(db):
+    return CountryFactory(name="France", slug="france", iso2="FR", iso3="FRA", region="Europe")
+
+
+@pytest.fixture
+def mexico(db):
+    return CountryFactory(name="Mexico", slug="mexico", iso2="MX", iso3="MEX", region="Americas")
+
+
+@pytest.fixture
+def diaspora(db):
+    return Theme.objects.get(slug="diaspora-engagement")
+
+
+@pytest.fixture
+def remittances(db):
+    return Theme.objects.get(slug="remittances")
+
+
+@pytest.fixture
+def moderator(django_user_model):
+    user = django_user_model.objects.create_user(
+        "moderator", email="moderator@gfmd.example.org", password="pw", is_staff=True
+    )
+    user.user_permissions.add(Permission.objects.get(codename="moderate_practicesubmission"))
+    return user
