@@ -5,7 +5,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +14,7 @@ from practices.models import PracticeQuerySet, PracticeSubmission, Theme
 
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 PracticeCountry = PracticeSubmission.countries.through
+PracticeTheme = PracticeSubmission.themes.through
 
 
 class Sort:
@@ -135,9 +136,7 @@ class PracticeFilter(django_filters.FilterSet):
 
     def filter_themes(self, queryset: PracticeQuerySet, name: str, value: Any) -> Any:
         return queryset.filter(
-            pk__in=PracticeSubmission.themes.through.objects.filter(theme__in=value).values(
-                "practicesubmission"
-            )
+            pk__in=PracticeTheme.objects.filter(theme__in=value).values("practicesubmission")
         )
 
     @property
@@ -156,6 +155,13 @@ class PracticeFilter(django_filters.FilterSet):
             prefix = f"{self.form.fields[name].label}: " if name in self.form.fields else ""
             messages += [f"{prefix}{error}" for error in errors]
         return messages
+
+    @property
+    def qs(self) -> PracticeQuerySet:
+        """Filtered and ordered, also without a query string (django-filter leaves that as is)."""
+        if not hasattr(self, "_qs"):
+            self._qs = self.filter_queryset(self.queryset.all())
+        return self._qs
 
     def filter_queryset(self, queryset: PracticeQuerySet) -> PracticeQuerySet:
         queryset = self._narrow(queryset)
@@ -189,7 +195,7 @@ class PracticeFilter(django_filters.FilterSet):
             )
             .values_list("country__iso3", "country__name")
             .annotate(count=Count("pk"))
-            .order_by("country__name")
+            .order_by()
         )
         counts = {iso3: (name, count) for iso3, name, count in rows}
         for iso3, name in chosen.items():
@@ -211,7 +217,7 @@ class PracticeFilter(django_filters.FilterSet):
             .exclude(country__region="")
             .values_list("country__region")
             .annotate(count=Count("practicesubmission", distinct=True))
-            .order_by("country__region")
+            .order_by()
         )
         counts = dict(rows)
         if chosen:
@@ -222,30 +228,40 @@ class PracticeFilter(django_filters.FilterSet):
         ]
 
     def _theme_facet(self) -> list[FacetChoice]:
+        """Every theme, even with no result: the list is short and editorial."""
         chosen = {theme.slug for theme in self.selected.get("theme", ())}
-        base = self._narrow(self.queryset, without="theme")
-        rows = Theme.objects.annotate(
-            count=Count("practices", filter=Q(practices__in=base))
-        ).values_list("slug", "name", "count")
+        counts = dict(
+            PracticeTheme.objects.filter(
+                practicesubmission__in=self._narrow(self.queryset, without="theme")
+            )
+            .values_list("theme_id")
+            .annotate(count=Count("pk"))
+            .order_by()
+        )
         return [
-            FacetChoice(value=slug, label=name, count=count, selected=slug in chosen)
-            for slug, name, count in rows
+            FacetChoice(
+                value=theme.slug,
+                label=theme.name,
+                count=counts.get(theme.pk, 0),
+                selected=theme.slug in chosen,
+            )
+            for theme in Theme.objects.only("slug", "name")
         ]
 
     def _forum_year_facet(self) -> list[FacetChoice]:
         chosen = self.selected.get("forum_year")
-        base = self._narrow(self.queryset, without="forum_year")
+        chosen_label = chosen.label if chosen else ""
         rows = (
-            ForumYear.objects.annotate(count=Count("practices", filter=Q(practices__in=base)))
-            .order_by("-sort_year")
-            .values_list("label", "count")
+            self._narrow(self.queryset, without="forum_year")
+            .filter(forum_year__isnull=False)
+            .values_list("forum_year__label", "forum_year__sort_year")
+            .annotate(count=Count("pk"))
+            .order_by()
         )
+        years = {label: (sort_year, count) for label, sort_year, count in rows}
+        if chosen:
+            years.setdefault(chosen.label, (chosen.sort_year, 0))
         return [
-            FacetChoice(
-                value=label,
-                label=label,
-                count=count,
-                selected=chosen is not None and label == chosen.label,
-            )
-            for label, count in rows
+            FacetChoice(value=label, label=label, count=count, selected=label == chosen_label)
+            for label, (_, count) in sorted(years.items(), key=lambda item: -item[1][0])
         ]

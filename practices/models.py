@@ -29,11 +29,8 @@ class Theme(models.Model):
 
 
 SEARCH_CONFIG = "english"
-NEWEST_FIRST = (
-    F("published_on").desc(nulls_last=True),
-    F("submitted_on").desc(nulls_last=True),
-    "-pk",
-)
+# Matches the practice_status_newest index, so a page of the newest needs no sort.
+NEWEST_FIRST = ("-published_on", "-pk")
 
 
 def _search_query(text: str) -> SearchQuery:
@@ -172,7 +169,8 @@ class PracticeSubmission(TimeStampedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "-published_on"]),
+            models.Index(fields=["status", "-published_on", "-id"], name="practice_status_newest"),
+            models.Index(fields=["status", "title", "id"], name="practice_status_title"),
             GinIndex(fields=["search_vector"], name="practice_search_vector_gin"),
         ]
 

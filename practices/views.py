@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse_lazy
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
@@ -11,6 +13,7 @@ from django_filters.views import FilterView
 from practices.filters import FacetChoice, PracticeFilter, Sort
 from practices.forms import HONEYPOT_FIELD, PracticeSubmissionForm
 from practices.models import PracticeSubmission
+from practices.search import CACHE_SECONDS, CachedResults, catalogue_version, filters_key
 from practices.services import (
     SUBMISSIONS_PER_HOUR,
     practice_submit,
@@ -41,12 +44,35 @@ class PracticeListView(FilterView):
 
     def paginate_queryset(self, queryset: Any, page_size: int) -> Any:
         # Related rows for the shown page only: a fixed number of queries whatever its size.
-        queryset = queryset.select_related("forum_year").prefetch_related("countries", "themes")
+        page_queryset = (
+            PracticeSubmission.objects.defer("search_vector")
+            .select_related("forum_year")
+            .prefetch_related("countries", "themes")
+        )
+        if self.version is None:
+            queryset = queryset.defer("search_vector").select_related("forum_year")
+            queryset = queryset.prefetch_related("countries", "themes")
+        else:
+            key = f"practices:results:{self.version}:{self.filters_key}:{self.filterset.sort}"
+            queryset = CachedResults(results=queryset, page_queryset=page_queryset, key=key)
         return super().paginate_queryset(queryset, page_size)
+
+    @cached_property
+    def version(self) -> int | None:
+        return catalogue_version()
+
+    @cached_property
+    def filters_key(self) -> str:
+        selected = {k: v for k, v in self.filterset.selected.items() if k != "sort"}
+        return filters_key(selected)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        facets = self.filterset.facets()
+        if self.version is None:
+            facets = self.filterset.facets()
+        else:
+            key = f"practices:facets:{self.version}:{self.filters_key}"
+            facets = cache.get_or_set(key, self.filterset.facets, CACHE_SECONDS)
         context["facets"] = facets
         context["active_filters"] = self._active_filters(facets)
         context["page_sizes"] = PAGE_SIZES

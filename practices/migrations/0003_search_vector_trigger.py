@@ -9,6 +9,8 @@ migration does nothing: search falls back to a substring match there.
 
 from django.db import migrations
 
+from practices.db import postgresql_only
+
 CREATE_SQL = """
 CREATE FUNCTION practices_search_vector_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -32,17 +34,10 @@ DROP FUNCTION IF EXISTS practices_search_vector_update();
 """
 
 
-def run_on_postgresql(sql):
-    def operation(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return operation
-
 
 class Migration(migrations.Migration):
     dependencies = [("practices", "0002_search_vector_moderation_constraints")]
 
     operations = [
-        migrations.RunPython(run_on_postgresql(CREATE_SQL), run_on_postgresql(DROP_SQL)),
+        postgresql_only(CREATE_SQL, DROP_SQL),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -153,7 +154,7 @@ def test_facet_counts_apply_the_other_filters_only(client, practices):
     assert facet(response, "country") == {"MAR": (1, True), "MEX": (1, False)}
     # Regions and years: both filters apply.
     assert facet(response, "region") == {"Africa": (1, False)}
-    assert facet(response, "forum_year") == {"2019": (0, False), "2018": (1, False)}
+    assert facet(response, "forum_year") == {"2018": (1, False)}
 
 
 def test_facet_counts_without_filters_count_distinct_practices(client, practices):
@@ -341,6 +342,7 @@ def test_query_count_does_not_grow_with_the_page_size(client, db, morocco, franc
 
     counts = []
     for size in (10, 100):
+        cache.clear()  # the uncached path, on PostgreSQL
         with CaptureQueriesContext(connection) as queries:
             response = client.get(f"{LIST}?per_page={size}&theme=diaspora-engagement&country=MAR")
         assert len(response.context["practices"]) == size

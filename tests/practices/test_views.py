@@ -82,7 +82,7 @@ class TestDetail:
         assert '<a href="/practices/?theme=diaspora-engagement">Diaspora engagement</a>' in html
         assert "<li>Ministry of Finance</li><li>Central Bank</li>" in html
         assert '<a href="/forum/2018/">2018</a>' in html
-        assert "2015–2019" in html
+        assert "2015\u20132019" in html
         assert 'href="https://example.org/bonds" rel="nofollow noopener"' in html
         assert "1 March 2018" in html and "2 April 2018" in html
         assert "secret-person@example.org" not in html
