@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.db.models import Model
 from django.utils.text import slugify
 
 from countries.models import (
@@ -158,3 +159,15 @@ class CountryUpdateFactory(factory.django.DjangoModelFactory):
     country = factory.SubFactory(CountryFactory)
     summary = "2018: added Co-Chair in RT 2.1"
     source = CountryUpdate.Source.ADMIN
+
+
+def factory_for(model: type[Model]) -> type[factory.django.DjangoModelFactory]:
+    """The factory of this module that builds `model` (tests that walk every model use it)."""
+    for candidate in globals().values():
+        if (
+            isinstance(candidate, type)
+            and issubclass(candidate, factory.django.DjangoModelFactory)
+            and candidate._meta.model is model
+        ):
+            return candidate
+    raise LookupError(f"tests/factories.py has no factory for {model._meta.label}")

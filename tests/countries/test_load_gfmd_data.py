@@ -1,0 +1,501 @@
+from __future__ import annotations
+
+import datetime
+import shutil
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from countries.datafiles import DEFAULT_DATA_DIR
+from countries.models import (
+    Attendance,
+    Contribution,
+    Country,
+    ForumYear,
+    Roundtable,
+    RoundtableRole,
+    ThematicMeeting,
+    ThematicMeetingParticipation,
+)
+from practices.models import PracticeSubmission
+from subscriptions.models import CountryUpdate
+
+PROFILE_MODELS = [
+    Roundtable,
+    Attendance,
+    RoundtableRole,
+    ThematicMeeting,
+    ThematicMeetingParticipation,
+    Contribution,
+    PracticeSubmission,
+]
+ALL_MODELS = [Country, ForumYear, *PROFILE_MODELS]
+
+# Morocco's records per year, counted from shared/reference/morocco-by-year.md:
+# attendance lines, roundtable roles, thematic meetings, financial contributions.
+MOROCCO_BY_YEAR = {
+    "2007": (["Attended Meeting", "Attended Summit"], 1, 0, 0),
+    "2008": (["Attended Prep Meetings", "Attended Summit"], 3, 0, 0),
+    "2009": (["Attended Summit"], 1, 0, 0),
+    "2010": (["Attended Prep Meetings", "Attended Summit"], 4, 0, 0),
+    "2011": (["Attended Summit"], 1, 2, 0),
+    "2012": (["Attended Summit"], 2, 0, 0),
+    "2013-2014": (["Attended Summit"], 2, 2, 0),
+    "2014-2015": (["Attended Summit"], 1, 2, 1),
+    "2016": (["Attended Summit"], 4, 2, 2),
+    "2017": (["Attended Summit"], 1, 0, 2),
+    "2018": (["Attended Summit"], 1, 3, 0),
+}
+
+
+def load(*args: str, verbosity: int = 1) -> str:
+    out = StringIO()
+    call_command("load_gfmd_data", *args, verbosity=verbosity, stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    models = [*ALL_MODELS, CountryUpdate]
+    history = {f"{m.__name__} history": m.history.count() for m in ALL_MODELS}
+    return {m.__name__: m.objects.count() for m in models} | history
+
+
+@pytest.fixture
+def loaded(db) -> str:
+    return load()
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    """A copy of the shipped data files that a test may change."""
+    copy = tmp_path / "data"
+    copy.mkdir()
+    for path in DEFAULT_DATA_DIR.glob("*.csv"):
+        shutil.copy(path, copy)
+    return copy
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} should occur once in {path.name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def morocco() -> Country:
+    return Country.objects.get(iso3="MAR")
+
+
+def test_load_counts(loaded):
+    assert Country.objects.count() == 249
+    assert ForumYear.objects.count() == 15
+    assert Roundtable.objects.count() == 18
+    mar = morocco()
+    assert Attendance.objects.filter(country=mar).count() == 11
+    assert RoundtableRole.objects.filter(country=mar).count() == 21
+    assert ThematicMeeting.objects.count() == 11
+    assert ThematicMeetingParticipation.objects.filter(country=mar).count() == 11
+    assert Contribution.objects.filter(country=mar).count() == 5
+    assert PracticeSubmission.objects.published().for_country(mar).count() == 6
+    assert "countries: created 249, updated 0, unchanged 0" in loaded
+    assert "practices: created 6, updated 0, unchanged 0" in loaded
+
+
+@pytest.mark.parametrize(("label", "expected"), MOROCCO_BY_YEAR.items())
+def test_morocco_records_per_year(loaded, label, expected):
+    attendance_lines, roles, meetings, contributions = expected
+    mar, year = morocco(), ForumYear.objects.get(label=label)
+    assert Attendance.objects.get(country=mar, forum_year=year).lines == attendance_lines
+    assert RoundtableRole.objects.filter(country=mar, forum_year=year).count() == roles
+    participations = ThematicMeetingParticipation.objects.filter(
+        country=mar, meeting__forum_year=year
+    )
+    assert participations.count() == meetings
+    assert Contribution.objects.filter(country=mar, forum_year=year).count() == contributions
+
+
+def test_morocco_header_facts(loaded):
+    mar = morocco()
+    assert (mar.name, mar.slug, mar.official_name) == ("Morocco", "morocco", "Kingdom of Morocco")
+    assert (mar.iso2, mar.iso3) == ("MA", "MAR")
+    assert (mar.latitude, mar.longitude) == (Decimal(32), Decimal(-5))
+    assert (mar.latitude_dms, mar.longitude_dms, mar.wkt) == ("32 00 N", "5 00 W", "POINT (-5 32)")
+    assert (mar.region, mar.subregion) == ("Africa", "Northern Africa")
+
+
+def test_country_slugs_come_from_names(loaded):
+    slugs = dict(Country.objects.values_list("iso3", "slug"))
+    assert (slugs["ALA"], slugs["CIV"], slugs["TUR"]) == (
+        "aland-islands",
+        "cote-divoire",
+        "turkiye",
+    )
+
+
+def test_forum_year_facts(loaded):
+    year_2017 = ForumYear.objects.get(label="2017")
+    assert sorted(c.name for c in year_2017.chairs.all()) == ["Germany", "Morocco"]
+    assert year_2017.summit_city == "Berlin"
+    year_2019 = ForumYear.objects.get(label="2019")
+    assert (year_2019.summit_city, year_2019.summit_start, year_2019.summit_end) == (
+        "Quito",
+        datetime.date(2020, 1, 20),
+        datetime.date(2020, 1, 24),
+    )
+    assert ForumYear.objects.get(label="2013-2014").sort_year == 2013
+    assert list(ForumYear.objects.values_list("label", flat=True))[-2:] == [
+        "2022-2023",
+        "2024-2025",
+    ]
+
+
+def test_morocco_roles_outside_numbered_roundtables(loaded):
+    roles = RoundtableRole.objects.filter(country=morocco(), roundtable__isnull=True)
+    assert sorted(role.line for role in roles) == [
+        'Co-Chair in "Plaform for Partnerships" meeting',
+        "Coordinator of the Roundtable Team Consultations",
+        "No Participation",
+    ]
+
+
+def test_morocco_thematic_meetings_and_contributions(loaded):
+    marseille = ThematicMeeting.objects.get(city="Marseille")
+    assert (marseille.start_date, marseille.end_date, marseille.host_country.iso3) == (
+        datetime.date(2011, 6, 14),
+        datetime.date(2011, 6, 15),
+        "FRA",
+    )
+    assert ThematicMeeting.objects.get(city="Taroudant").host_country == morocco()
+    assert ThematicMeeting.objects.get(city="Bangkok").kind == "thematic_workshop"
+    undated = ThematicMeeting.objects.filter(forum_year__label="2018")
+    assert {(m.start_date, m.city, m.host_country) for m in undated} == {(None, "", None)}
+    lines = [c.line for c in Contribution.objects.filter(country=morocco()).order_by("pk")]
+    assert lines == [
+        "USD 50,000 non-earmarked",
+        "Morocco contributed financially with left-over from 2016",
+        "Morocco will host the GFMD Summit in December 2018",
+        "USD 48,342 (Left-over)",
+        "USD 207,622",
+    ]
+
+
+def test_practice_descriptions_are_escaped_paragraphs(loaded):
+    first = PracticeSubmission.objects.get(slug__startswith="accompanying-program")
+    assert first.description.count("<p>") == 2
+    assert first.description.endswith(
+        "<p>1. Strengthen capacities of a dedicated unit for the coordination of economic "
+        "initiatives of Moroccans residing abroad within the MCMREAM.</p>"
+    )
+    assert (first.submitted_by_name, first.submitted_on, first.status) == (
+        "Ms. Laurence BRON",
+        None,
+        "published",
+    )
+    submitters = PracticeSubmission.objects.values_list("submitted_by_name", flat=True)
+    assert sorted(set(submitters)) == ["Ms. Laurence BRON", "system admin"]
+
+
+def test_first_load_records_one_country_update_for_morocco(loaded):
+    update = CountryUpdate.objects.get()
+    assert (update.country, update.source) == (morocco(), CountryUpdate.Source.DATA_LOAD)
+    assert "2018: added No Participation" in update.summary
+    assert 'Practices: added "Tamkine Migrants for women migrants"' in update.summary
+    assert "Country update for Morocco" in loaded
+
+
+def test_second_run_changes_nothing(loaded, django_assert_max_num_queries):
+    before = counts()
+    updated_at = morocco().updated_at
+    with django_assert_max_num_queries(30):
+        output = load()
+    assert counts() == before
+    assert morocco().updated_at == updated_at
+    assert "countries: created 0, updated 0, unchanged 249" in output
+    assert output.rstrip().endswith("Nothing changed.")
+
+
+def test_second_run_restores_edited_records_and_records_the_change(loaded):
+    Attendance.objects.filter(forum_year__label="2009").update(attended_summit=False)
+    Country.objects.filter(iso3="MAR").update(official_name="Morocco")
+
+    output = load()
+
+    assert "countries: created 0, updated 1, unchanged 248" in output
+    assert "attendance: created 0, updated 1, unchanged 10" in output
+    assert morocco().official_name == "Kingdom of Morocco"
+    assert Attendance.objects.get(forum_year__label="2009").attended_summit
+    assert CountryUpdate.objects.count() == 2
+    assert CountryUpdate.objects.first().summary == "2009: added Attended Summit"
+
+
+def test_changed_files_update_rows_and_relations(loaded, data_dir):
+    edit(data_dir / "forum_years.csv", "2009,2009,GRC,", "2009,2009,GRC;MAR,")
+    edit(
+        data_dir / "roundtables.csv",
+        "2016,2.2,Protection of migrants in all situations",
+        "2016,2.2,Protection of all migrants",
+    )
+    edit(data_dir / "contributions.csv", "MAR,2017,207622,USD,unknown,", "MAR,2017,207622,USD,yes,")
+    history_before = RoundtableRole.history.count()
+
+    output = load("--data-dir", str(data_dir), verbosity=2)
+
+    assert "forum years: created 0, updated 1, unchanged 14" in output
+    assert "updated forum year 2009: chairs" in output
+    assert "roundtables: created 0, updated 1, unchanged 17" in output
+    assert "contributions: created 0, updated 1, unchanged 4" in output
+    assert {c.iso3 for c in ForumYear.objects.get(label="2009").chairs.all()} == {"GRC", "MAR"}
+    assert RoundtableRole.history.count() == history_before
+    summary = CountryUpdate.objects.first().summary.splitlines()
+    assert summary == [
+        '2016: added Team Member in RT 2.2 "Protection of all migrants"',
+        "2017: added USD 207,622 earmarked",
+        '2016: removed Team Member in RT 2.2 "Protection of migrants in all situations"',
+        "2017: removed USD 207,622",
+    ]
+
+
+def test_a_new_row_in_a_file_is_added_and_nothing_is_deleted(loaded, data_dir):
+    with (data_dir / "attendance.csv").open("a", encoding="utf-8") as csv_file:
+        csv_file.write("FRA,2007,no,no,yes\n")
+    lines = (data_dir / "contributions.csv").read_text().splitlines()
+    (data_dir / "contributions.csv").write_text("\n".join(lines[:2]) + "\n")
+
+    output = load("--data-dir", str(data_dir))
+
+    assert "attendance: created 1, updated 0, unchanged 11" in output
+    assert "contributions: created 0, updated 0, unchanged 1" in output
+    assert Contribution.objects.count() == 5
+    france_update = CountryUpdate.objects.get(country__iso3="FRA")
+    assert france_update.summary == "2007: added Attended Summit"
+
+
+def test_dry_run_writes_nothing(db):
+    output = load("--dry-run")
+    assert "countries: created 249, updated 0, unchanged 0" in output
+    assert "Dry run: rolled back, nothing was written." in output
+    assert set(counts().values()) == {0}
+
+
+def test_dry_run_reports_changes_without_making_them(loaded, data_dir):
+    edit(data_dir / "attendance.csv", "MAR,2009,no,no,yes", "MAR,2009,yes,no,yes")
+    before = counts()
+
+    output = load("--dry-run", "--data-dir", str(data_dir))
+
+    assert "attendance: created 0, updated 1, unchanged 10" in output
+    assert "Country update for Morocco: 1 changed lines" in output
+    assert counts() == before
+    assert not Attendance.objects.get(forum_year__label="2009").attended_meeting
+
+
+def test_verbosity(db):
+    assert load(verbosity=0) == ""
+    detailed = load(verbosity=2)
+    assert "Read countries/data/countries.csv: 249 rows" in detailed
+    assert "unchanged 249" in detailed
+    assert "  created" not in detailed
+    Country.objects.filter(iso3="MAR").update(region="Elsewhere")
+    assert "  updated country MAR: region" in load(verbosity=2)
+
+
+# (file, text to replace, replacement, what the message says, line reported). A row is
+# reported on the line where it starts: the first row of practices.csv spans lines 2-3.
+MALFORMED = {
+    "bad coordinate": (
+        "countries.csv",
+        "Northern Africa,32 00 N,5 00 W",
+        "Northern Africa,32 75 N,5 00 W",
+        "column 'latitude': minutes must be below 60",
+        150,
+    ),
+    "latitude given as longitude": (
+        "countries.csv",
+        "Northern Africa,32 00 N,5 00 W",
+        "Northern Africa,5 00 W,32 00 N",
+        "column 'latitude': '5 00 W' must end in N or S",
+        150,
+    ),
+    "bad ISO3 code": ("countries.csv", "MA,MAR,Morocco", "MA,Mar,Morocco", "column 'iso3'", 150),
+    "unknown chair": (
+        "forum_years.csv",
+        "2009,2009,GRC,",
+        "2009,2009,GRX,",
+        "unknown chair country code 'GRX'",
+        4,
+    ),
+    "bad date": (
+        "forum_years.csv",
+        "Quito,2020-01-20,2020-01-24",
+        "Quito,2020-01-20,2020-01-32",
+        "column 'summit_end': '2020-01-32' is not a date written YYYY-MM-DD",
+        13,
+    ),
+    "wrong column count": (
+        "roundtables.csv",
+        "2016,2.2,Protection of migrants in all situations",
+        "2016,2.2,Protection of migrants, in all situations",
+        "expected 3 cells as in the header, found 4",
+        17,
+    ),
+    "broken quoting": (
+        "roundtables.csv",
+        '2016,2.1,"Migration, diversity and harmonious societies"',
+        '2016,2.1,"Migration, diversity" and harmonious societies',
+        "not valid CSV",
+        16,
+    ),
+    "unknown forum year": (
+        "attendance.csv",
+        "MAR,2009,no,no,yes",
+        "MAR,2021,no,no,yes",
+        "unknown forum year '2021'",
+        4,
+    ),
+    "duplicate key": (
+        "attendance.csv",
+        "MAR,2010,no,yes,yes",
+        "MAR,2009,no,yes,yes",
+        "duplicate attendance of MAR in 2009 (first on line 4)",
+        5,
+    ),
+    "not yes or no": (
+        "attendance.csv",
+        "MAR,2012,no,no,yes",
+        "MAR,2012,no,no,y",
+        "column 'attended_summit': 'y' is not yes or no",
+        7,
+    ),
+    "unknown country": (
+        "roundtable_roles.csv",
+        "MAR,2009,co_chair,3.1,",
+        "MRC,2009,co_chair,3.1,",
+        "unknown country code 'MRC'",
+        6,
+    ),
+    "unknown roundtable": (
+        "roundtable_roles.csv",
+        "MAR,2009,co_chair,3.1,",
+        "MAR,2009,co_chair,3.4,",
+        "unknown roundtable 2009 RT '3.4'",
+        6,
+    ),
+    "unknown role": (
+        "roundtable_roles.csv",
+        "MAR,2017,coordinator,",
+        "MAR,2017,organiser,",
+        "column 'role': 'organiser' is not one of co_chair, team_member",
+        21,
+    ),
+    "role with both targets": (
+        "roundtable_roles.csv",
+        'MAR,2013-2014,co_chair,,"',
+        'MAR,2013-2014,co_chair,2.1,"',
+        "give either a roundtable number or a session",
+        15,
+    ),
+    "empty required cell": (
+        "thematic_meetings.csv",
+        "2018,thematic_workshop,Labour Migration and Skills,,,,",
+        "2018,thematic_workshop,,,,,",
+        "column 'title' is empty",
+        11,
+    ),
+    "end before start": (
+        "thematic_meetings.csv",
+        "2011-06-14,2011-06-15,Marseille",
+        "2011-06-14,2011-06-13,Marseille",
+        "end_date is before start_date",
+        2,
+    ),
+    "unknown meeting": (
+        "thematic_participations.csv",
+        "MAR,2018,Labour Migration and Skills,",
+        "MAR,2018,Labour Migration and Skill,",
+        "unknown thematic meeting 'Labour Migration and Skill' in 2018",
+        11,
+    ),
+    "negative amount": (
+        "contributions.csv",
+        "MAR,2017,48342,",
+        "MAR,2017,-48342,",
+        "column 'amount': '-48342' is not an amount of zero or more",
+        5,
+    ),
+    "amount without currency": (
+        "contributions.csv",
+        "MAR,2017,48342,USD,",
+        "MAR,2017,48342,,",
+        "an amount needs a currency",
+        5,
+    ),
+    "missing column": (
+        "contributions.csv",
+        "earmarked,note\n",
+        "earmarked,notes\n",
+        "missing column 'note'",
+        1,
+    ),
+    "bad slug after a two-line row": (
+        "practices.csv",
+        "medma-ii-pilot-project",
+        "medma ii pilot project",
+        "column 'slug'",
+        4,
+    ),
+    "unknown practice status": (
+        "practices.csv",
+        ",Ms. Laurence BRON,,published,MAR\nmedma",
+        ",Ms. Laurence BRON,,online,MAR\nmedma",
+        "column 'status': 'online' is not one of pending, published, rejected",
+        2,
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "old", "new", "message", "line"), MALFORMED.values(), ids=MALFORMED
+)
+def test_malformed_file_stops_with_file_and_line_and_writes_nothing(
+    data_dir, name, old, new, message, line
+):
+    path = data_dir / name
+    edit(path, old, new)
+
+    with pytest.raises(CommandError) as error:
+        load("--data-dir", str(data_dir))
+
+    assert str(error.value).startswith(f"{path}, line {line}: ")
+    assert message in str(error.value)
+    assert Country.objects.count() == 0
+    assert CountryUpdate.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_missing_file_is_named(data_dir):
+    (data_dir / "practices.csv").unlink()
+    with pytest.raises(CommandError, match=r"practices\.csv: file not found"):
+        load("--data-dir", str(data_dir))
+    assert Country.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_file_that_is_not_utf8_is_refused_with_its_line(data_dir):
+    path = data_dir / "forum_years.csv"
+    path.write_bytes(path.read_bytes().replace(b"Athens", "Ath\u00e8nes".encode("latin-1")))
+    with pytest.raises(CommandError, match=rf"^{path}, line 4: not UTF-8 text$"):
+        load("--data-dir", str(data_dir))
+
+
+@pytest.mark.django_db
+def test_database_refusal_rolls_back_the_whole_load():
+    Country.objects.create(
+        name="Old Morocco", slug="morocco", iso2="XM", iso3="XMA", latitude=0, longitude=0
+    )
+    with pytest.raises(CommandError, match="The database refused the data, nothing was written"):
+        load()
+    assert list(Country.objects.values_list("iso3", flat=True)) == ["XMA"]
+    assert ForumYear.objects.count() == 0
