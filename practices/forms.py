@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from practices.filters import FIRST_YEAR, LAST_YEAR
@@ -55,6 +56,26 @@ class PracticeAdminForm(SanitisedDescriptionMixin, forms.ModelForm):
             "rejection_reason",
             "published_on",
         ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("status") == PracticeSubmission.Status.PUBLISHED and not cleaned.get(
+            "published_on"
+        ):
+            cleaned["published_on"] = timezone.localdate()
+            self.instance.published_on = cleaned["published_on"]
+        return cleaned
+
+
+class RejectionForm(forms.Form):
+    """The reason asked for when rejecting practices from the admin list."""
+
+    reason = forms.CharField(
+        label=_("Reason for rejection"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Kept with the practice for the record."),
+    )
 
 
 class PracticeSubmissionForm(SanitisedDescriptionMixin, forms.ModelForm):

@@ -29,8 +29,10 @@ class Theme(models.Model):
 
 
 SEARCH_CONFIG = "english"
-# Matches the practice_status_newest index, so a page of the newest needs no sort.
-NEWEST_FIRST = ("-published_on", "-pk")
+# Matches the practice_status_newest index (PostgreSQL, migration 0006), so a page of the
+# newest needs no sort. Practices loaded from the GFMD's records may have no publication date:
+# they come last.
+NEWEST_FIRST = (F("published_on").desc(nulls_last=True), F("id").desc())
 
 
 def _search_query(text: str) -> SearchQuery:
@@ -158,18 +160,12 @@ class PracticeSubmission(TimeStampedModel):
                 violation_error_message=_("The end year cannot come before the start year."),
             ),
             models.CheckConstraint(
-                condition=~Q(status="published") | Q(published_on__isnull=False),
-                name="practice_published_has_date",
-                violation_error_message=_("A published practice needs its publication date."),
-            ),
-            models.CheckConstraint(
                 condition=~Q(status="rejected") | ~Q(rejection_reason=""),
                 name="practice_rejected_has_reason",
                 violation_error_message=_("A rejected practice needs a reason."),
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "-published_on", "-id"], name="practice_status_newest"),
             models.Index(fields=["status", "title", "id"], name="practice_status_title"),
             GinIndex(fields=["search_vector"], name="practice_search_vector_gin"),
         ]

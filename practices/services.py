@@ -118,12 +118,18 @@ def practice_publish(
         practice.published_on = published_on or timezone.localdate()
         practice.rejection_reason = ""
         practice.save(update_fields=["status", "published_on", "rejection_reason", "updated_at"])
-        summary = f"Practice published: “{practice.title}”"
-        for country in practice.countries.all():
-            country_update_record(
-                country=country, summary=summary, source=CountryUpdate.Source.PRACTICE
-            )
+        practice_publication_record(practice=practice)
     return practice
+
+
+def practice_publication_record(*, practice: PracticeSubmission) -> None:
+    """Tell each of the practice's countries' readers; call it inside the publishing transaction
+    (practice_publish does; the admin does when a moderator sets the status in the form)."""
+    summary = f"Practice published: “{practice.title}”"
+    for country in practice.countries.all():
+        country_update_record(
+            country=country, summary=summary, source=CountryUpdate.Source.PRACTICE
+        )
 
 
 def practice_reject(*, practice: PracticeSubmission, reason: str) -> PracticeSubmission:

@@ -28,10 +28,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='practicesubmission',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_on__isnull', False), _connector='OR'), name='practice_published_has_date', violation_error_message='A published practice needs its publication date.'),
-        ),
-        migrations.AddConstraint(
-            model_name='practicesubmission',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'rejected'), _negated=True), models.Q(('rejection_reason', ''), _negated=True), _connector='OR'), name='practice_rejected_has_reason', violation_error_message='A rejected practice needs a reason.'),
         ),
     ]
