@@ -1,17 +1,20 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Case, Count, F, QuerySet, Value, When
 from django.db.models.expressions import OrderBy
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from practices.emails import MODERATE_PERMISSION
@@ -31,6 +34,7 @@ class PracticeSubmissionAdmin(SimpleHistoryAdmin):
     """
 
     form = PracticeAdminForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["publish_selected", "reject_selected"]
     list_display = [
         "title",
@@ -125,48 +129,45 @@ class PracticeSubmissionAdmin(SimpleHistoryAdmin):
         if "status" in form.changed_data and practice.status == PracticeSubmission.Status.PUBLISHED:
             practice_publication_record(practice=practice)
 
-    @admin.action(description=_("Publish the selected practices"), permissions=["moderate"])
-    def publish_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        published = 0
+    def _moderate(
+        self, request: HttpRequest, queryset: QuerySet, change: Callable[..., Any], done: str
+    ) -> None:
+        """Apply a moderation service to each practice; report what was done and refused."""
+        changed = 0
         for practice in queryset:
             try:
-                practice_publish(practice=practice)
+                change(practice=practice)
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.WARNING)
             else:
-                published += 1
-        if published:
-            self.message_user(
-                request,
-                ngettext(
-                    "Published %(count)d practice.", "Published %(count)d practices.", published
-                )
-                % {"count": published},
-                messages.SUCCESS,
-            )
+                changed += 1
+        if changed:
+            self.message_user(request, done % {"count": changed}, messages.SUCCESS)
+
+    @admin.action(description=_("Publish the selected practices"), permissions=["moderate"])
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._moderate(
+            request,
+            queryset,
+            practice_publish,
+            ngettext_lazy(
+                "Published %(count)d practice.", "Published %(count)d practices.", "count"
+            ),
+        )
 
     @admin.action(description=_("Reject the selected practices…"), permissions=["moderate"])
     def reject_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         """Asks for the reason on an intermediate page, then rejects them all with it."""
         form = RejectionForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            rejected = 0
-            for practice in queryset:
-                try:
-                    practice_reject(practice=practice, reason=form.cleaned_data["reason"])
-                except ValidationError as error:
-                    self.message_user(request, " ".join(error.messages), messages.WARNING)
-                else:
-                    rejected += 1
-            if rejected:
-                self.message_user(
-                    request,
-                    ngettext(
-                        "Rejected %(count)d practice.", "Rejected %(count)d practices.", rejected
-                    )
-                    % {"count": rejected},
-                    messages.SUCCESS,
-                )
+            self._moderate(
+                request,
+                queryset,
+                partial(practice_reject, reason=form.cleaned_data["reason"]),
+                ngettext_lazy(
+                    "Rejected %(count)d practice.", "Rejected %(count)d practices.", "count"
+                ),
+            )
             return None
         context = {
             **self.admin_site.each_context(request),

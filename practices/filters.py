@@ -5,7 +5,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +56,10 @@ class YearFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", FIRST_YEAR)
         kwargs.setdefault("max_value", LAST_YEAR)
         super().__init__(*args, **kwargs)
+
+
+def _linked(queryset: PracticeQuerySet, links: QuerySet) -> PracticeQuerySet:
+    return queryset.filter(pk__in=links.values("practicesubmission"))
 
 
 def region_choices() -> list[tuple[str, str]]:
@@ -122,22 +126,16 @@ class PracticeFilter(django_filters.FilterSet):
     def filter_keyword(self, queryset: PracticeQuerySet, name: str, value: str) -> PracticeQuerySet:
         return queryset.search(value)
 
+    # Through-table subqueries rather than joins: several choices never duplicate a practice.
+
     def filter_countries(self, queryset: PracticeQuerySet, name: str, value: Any) -> Any:
-        return queryset.filter(
-            pk__in=PracticeCountry.objects.filter(country__in=value).values("practicesubmission")
-        )
+        return _linked(queryset, PracticeCountry.objects.filter(country__in=value))
 
     def filter_region(self, queryset: PracticeQuerySet, name: str, value: str) -> Any:
-        return queryset.filter(
-            pk__in=PracticeCountry.objects.filter(country__region=value).values(
-                "practicesubmission"
-            )
-        )
+        return _linked(queryset, PracticeCountry.objects.filter(country__region=value))
 
     def filter_themes(self, queryset: PracticeQuerySet, name: str, value: Any) -> Any:
-        return queryset.filter(
-            pk__in=PracticeTheme.objects.filter(theme__in=value).values("practicesubmission")
-        )
+        return _linked(queryset, PracticeTheme.objects.filter(theme__in=value))
 
     @property
     def sort(self) -> str:

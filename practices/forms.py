@@ -14,6 +14,22 @@ from practices.services import practice_description_sanitise
 DESCRIPTION_MAX_LENGTH = 20_000
 PARTNERS_MAX_LENGTH = 2_000
 HONEYPOT_FIELD = "homepage"
+# What a submitter tells us; the admin adds the moderation fields.
+SUBMITTED_FIELDS = [
+    "title",
+    "description",
+    "countries",
+    "is_global",
+    "themes",
+    "partners",
+    "forum_year",
+    "start_year",
+    "end_year",
+    "url",
+    "submitted_by_name",
+    "submitter_organisation",
+    "submitter_email",
+]
 
 
 def https_url_formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
@@ -37,20 +53,8 @@ class PracticeAdminForm(SanitisedDescriptionMixin, forms.ModelForm):
         model = PracticeSubmission
         formfield_callback = https_url_formfield
         fields = [
-            "title",
+            *SUBMITTED_FIELDS,
             "slug",
-            "description",
-            "countries",
-            "is_global",
-            "themes",
-            "partners",
-            "forum_year",
-            "start_year",
-            "end_year",
-            "url",
-            "submitted_by_name",
-            "submitter_organisation",
-            "submitter_email",
             "submitted_on",
             "status",
             "rejection_reason",
@@ -114,21 +118,7 @@ class PracticeSubmissionForm(SanitisedDescriptionMixin, forms.ModelForm):
 
     class Meta:
         model = PracticeSubmission
-        fields = [
-            "title",
-            "description",
-            "countries",
-            "is_global",
-            "themes",
-            "partners",
-            "forum_year",
-            "start_year",
-            "end_year",
-            "url",
-            "submitted_by_name",
-            "submitter_organisation",
-            "submitter_email",
-        ]
+        fields = SUBMITTED_FIELDS
         formfield_callback = https_url_formfield
         labels = {
             "is_global": _("This practice is global (concerns no country in particular)"),

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import html
+
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connections, models
 from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -175,6 +178,12 @@ class PracticeSubmission(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("practices:detail", kwargs={"slug": self.slug})
+
+    @property
+    def plain_description(self) -> str:
+        """The description as one line of text, for excerpts: paragraphs do not run together."""
+        text = html.unescape(strip_tags(self.description.replace("<", " <")))
+        return " ".join(text.split())
 
     @property
     def partner_list(self) -> list[str]:

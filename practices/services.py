@@ -109,15 +109,12 @@ def practice_publish(
 ) -> PracticeSubmission:
     """Publish a pending (or earlier rejected) practice and record an update on each country."""
     with transaction.atomic():
-        practice = PracticeSubmission.objects.select_for_update().get(pk=practice.pk)
-        if practice.status == PracticeSubmission.Status.PUBLISHED:
-            raise ValidationError(
-                _("“%(title)s” is already published."), params={"title": practice.title}
-            )
-        practice.status = PracticeSubmission.Status.PUBLISHED
-        practice.published_on = published_on or timezone.localdate()
-        practice.rejection_reason = ""
-        practice.save(update_fields=["status", "published_on", "rejection_reason", "updated_at"])
+        practice = _status_change(
+            practice,
+            status=PracticeSubmission.Status.PUBLISHED,
+            published_on=published_on or timezone.localdate(),
+            rejection_reason="",
+        )
         practice_publication_record(practice=practice)
     return practice
 
@@ -138,15 +135,32 @@ def practice_reject(*, practice: PracticeSubmission, reason: str) -> PracticeSub
     if not reason:
         raise ValidationError(_("Give a reason for rejecting the practice."))
     with transaction.atomic():
-        practice = PracticeSubmission.objects.select_for_update().get(pk=practice.pk)
-        if practice.status == PracticeSubmission.Status.REJECTED:
-            raise ValidationError(
-                _("“%(title)s” is already rejected."), params={"title": practice.title}
-            )
-        practice.status = PracticeSubmission.Status.REJECTED
-        practice.rejection_reason = reason
-        practice.published_on = None
-        practice.save(update_fields=["status", "published_on", "rejection_reason", "updated_at"])
+        return _status_change(
+            practice,
+            status=PracticeSubmission.Status.REJECTED,
+            published_on=None,
+            rejection_reason=reason,
+        )
+
+
+def _status_change(
+    practice: PracticeSubmission,
+    *,
+    status: str,
+    published_on: datetime.date | None,
+    rejection_reason: str,
+) -> PracticeSubmission:
+    """Lock the row, refuse a change to the status it already has, and save the new one."""
+    practice = PracticeSubmission.objects.select_for_update().get(pk=practice.pk)
+    if practice.status == status:
+        raise ValidationError(
+            _("“%(title)s” is already %(status)s."),
+            params={"title": practice.title, "status": practice.get_status_display().lower()},
+        )
+    practice.status = status
+    practice.published_on = published_on
+    practice.rejection_reason = rejection_reason
+    practice.save(update_fields=["status", "published_on", "rejection_reason", "updated_at"])
     return practice
 
 

@@ -21,22 +21,6 @@ def change_url(practice: PracticeSubmission) -> str:
     return reverse("admin:practices_practicesubmission_change", args=[practice.pk])
 
 
-@pytest.fixture
-def group_moderator(django_user_model):
-    """A staff member in the Moderators group only, as the data migration set it up."""
-    user = django_user_model.objects.create_user(
-        "mod", email="mod@gfmd.example.org", password="pw", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="Moderators"))
-    return user
-
-
-@pytest.fixture
-def moderator_client(client, group_moderator):
-    client.force_login(group_moderator)
-    return client
-
-
 def pending(**fields) -> PracticeSubmission:
     return PracticeFactory(status=PENDING, published_on=None, **fields)
 

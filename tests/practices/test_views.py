@@ -249,3 +249,11 @@ class TestSpamAndAbuse:
             client.post(SUBMIT, form_data(title=""))
 
         assert client.post(SUBMIT, form_data()).status_code == 302
+
+
+def test_list_excerpt_keeps_paragraphs_apart(client, db):
+    PracticeFactory(description="<p>First ends.</p><p>Second <em>starts</em> &amp; ends.</p>")
+
+    html = client.get("/practices/").content.decode()
+
+    assert '<p class="excerpt">First ends. Second starts &amp; ends.</p>' in html
