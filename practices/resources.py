@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from import_export import fields, widgets
 from import_export.instance_loaders import CachedInstanceLoader
 
 from gfmd.importexport import (
@@ -15,6 +16,14 @@ from gfmd.importexport import (
     related_ids,
 )
 from practices.models import PracticeSubmission, Theme
+from practices.services import practice_description_sanitise
+
+
+class SanitisedHTMLWidget(widgets.Widget):
+    """Imported descriptions obey the same HTML rules as the form and the admin."""
+
+    def clean(self, value, row=None, **kwargs) -> str:
+        return practice_description_sanitise(str(value or ""))
 
 
 class ThemeResource(GfmdResource):
@@ -25,6 +34,9 @@ class ThemeResource(GfmdResource):
 
 
 class PracticeResource(GfmdResource):
+    description = fields.Field(
+        attribute="description", column_name="description", widget=SanitisedHTMLWidget()
+    )
     countries = countries_field("countries")
     themes = LinksField(
         attribute="themes",

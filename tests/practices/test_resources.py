@@ -87,3 +87,18 @@ def test_a_broken_rule_in_a_bulk_import_names_its_row_and_writes_nothing(world, 
     assert preview.error_messages() == ["row 3: The end year cannot come before the start year."]
     assert not PracticeSubmission.objects.exists()
     assert not PracticeSubmission.history.exists()
+
+
+def test_imported_descriptions_are_sanitised_like_the_form(staff):
+    payload = (
+        '<p onclick=""steal()"">Hi<script>alert(1)</script><a href=""javascript:x()"">go</a></p>'
+    )
+    content = (HEADER + f'xss,XSS attempt,"{payload}",,,Ana,Pending moderation,,,\n').encode()
+
+    _preview, confirmed = run_import(PracticeResource, content, user=staff)
+
+    assert confirmed is not None
+    description = PracticeSubmission.objects.get(slug="xss").description
+    assert description.startswith("<p>Hi")
+    for harmful in ("script", "onclick", "javascript:"):
+        assert harmful not in description
