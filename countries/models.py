@@ -41,6 +41,16 @@ def validate_date_range(
         raise ValidationError({end_field: message})
 
 
+def date_range_constraint(start: str, end: str, *, name: str, message) -> models.CheckConstraint:
+    """An end date needs a start date and may not come before it."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{end}__isnull": True})
+        | Q(**{f"{start}__isnull": False, f"{end}__gte": models.F(start)}),
+        name=name,
+        violation_error_message=message,
+    )
+
+
 class CountryQuerySet(models.QuerySet):
     def participating(self) -> CountryQuerySet:
         """Countries with any GFMD record: a chairmanship, attendance, a role, a meeting
@@ -186,11 +196,11 @@ class ForumYear(TimeStampedModel):
         verbose_name = _("forum year")
         verbose_name_plural = _("forum years")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(summit_end__isnull=True)
-                | Q(summit_start__isnull=False, summit_end__gte=models.F("summit_start")),
+            date_range_constraint(
+                "summit_start",
+                "summit_end",
                 name="forum_year_summit_end_after_start",
-                violation_error_message=SUMMIT_ENDS_BEFORE_START,
+                message=SUMMIT_ENDS_BEFORE_START,
             ),
         ]
 
@@ -429,11 +439,11 @@ class ThematicMeeting(TimeStampedModel):
         verbose_name = _("thematic meeting")
         verbose_name_plural = _("thematic meetings")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True)
-                | Q(start_date__isnull=False, end_date__gte=models.F("start_date")),
+            date_range_constraint(
+                "start_date",
+                "end_date",
                 name="thematic_meeting_end_after_start",
-                violation_error_message=MEETING_ENDS_BEFORE_START,
+                message=MEETING_ENDS_BEFORE_START,
             ),
         ]
 

@@ -8,28 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from practices.filters import FIRST_YEAR, LAST_YEAR
-from practices.models import PracticeSubmission
+from practices.models import SUBMITTED_FIELDS, PracticeSubmission
 from practices.services import practice_description_sanitise
 
 DESCRIPTION_MAX_LENGTH = 20_000
 PARTNERS_MAX_LENGTH = 2_000
 HONEYPOT_FIELD = "homepage"
-# What a submitter tells us; the admin adds the moderation fields.
-SUBMITTED_FIELDS = [
-    "title",
-    "description",
-    "countries",
-    "is_global",
-    "themes",
-    "partners",
-    "forum_year",
-    "start_year",
-    "end_year",
-    "url",
-    "submitted_by_name",
-    "submitter_organisation",
-    "submitter_email",
-]
 
 
 def https_url_formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:

@@ -42,6 +42,24 @@ def _search_query(text: str) -> SearchQuery:
     return SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
 
 
+# What a submitter tells us; moderation adds the status fields.
+SUBMITTED_FIELDS = [
+    "title",
+    "description",
+    "countries",
+    "is_global",
+    "themes",
+    "partners",
+    "forum_year",
+    "start_year",
+    "end_year",
+    "url",
+    "submitted_by_name",
+    "submitter_organisation",
+    "submitter_email",
+]
+
+
 class PracticeQuerySet(models.QuerySet):
     def published(self) -> PracticeQuerySet:
         return self.filter(status=PracticeSubmission.Status.PUBLISHED)

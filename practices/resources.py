@@ -15,7 +15,7 @@ from gfmd.importexport import (
     forum_year_field,
     related_ids,
 )
-from practices.models import PracticeSubmission, Theme
+from practices.models import SUBMITTED_FIELDS, PracticeSubmission, Theme
 from practices.services import practice_description_sanitise
 
 
@@ -52,19 +52,7 @@ class PracticeResource(GfmdResource):
         model = PracticeSubmission
         fields = (
             "slug",
-            "title",
-            "description",
-            "countries",
-            "is_global",
-            "themes",
-            "partners",
-            "forum_year",
-            "start_year",
-            "end_year",
-            "url",
-            "submitted_by_name",
-            "submitter_organisation",
-            "submitter_email",
+            *SUBMITTED_FIELDS,
             "submitted_on",
             "status",
             "rejection_reason",
