@@ -38,6 +38,7 @@ from countries.models import (
     roundtable_number_validator,
 )
 from practices.models import PracticeSubmission
+from practices.services import practice_description_sanitise
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data"
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -584,7 +585,7 @@ def read_practices(path: Path, data: DataSet) -> list[PracticeRecord]:
             PracticeRecord(
                 slug=slug,
                 title=row.text("title", limit=max_length(PracticeSubmission, "title")),
-                description=paragraphs_html(row.text("description")),
+                description=practice_description_sanitise(paragraphs_html(row.text("description"))),
                 submitted_by_name=row.text(
                     "submitted_by_name", limit=max_length(PracticeSubmission, "submitted_by_name")
                 ),

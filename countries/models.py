@@ -19,16 +19,52 @@ roundtable_number_validator = RegexValidator(
     r"^\d+(\.\d+)*$", _("Enter a roundtable number like 1.2, without 'RT'.")
 )
 
+SUMMIT_ENDS_BEFORE_START = _("The summit cannot end before it starts.")
+MEETING_ENDS_BEFORE_START = _("The meeting cannot end before it starts.")
+AMOUNT_NEEDS_CURRENCY = _("An amount needs a currency code.")
+
+
+def validate_date_range(
+    instance: models.Model, *, start_field: str, end_field: str, message: str
+) -> None:
+    """Put the error of an "end >= start" check constraint on the field at fault.
+
+    The constraint alone reports above the form; once a field has an error here,
+    full_clean() skips the constraints on that field, so the message shows once.
+    """
+    start, end = getattr(instance, start_field), getattr(instance, end_field)
+    if end is None:
+        return
+    if start is None:
+        raise ValidationError({start_field: _("Give the start date as well as the end date.")})
+    if end < start:
+        raise ValidationError({end_field: message})
+
+
+def date_range_constraint(start: str, end: str, *, name: str, message) -> models.CheckConstraint:
+    """An end date needs a start date and may not come before it."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{end}__isnull": True})
+        | Q(**{f"{start}__isnull": False, f"{end}__gte": models.F(start)}),
+        name=name,
+        violation_error_message=message,
+    )
+
 
 class CountryQuerySet(models.QuerySet):
     def participating(self) -> CountryQuerySet:
-        """Countries with any GFMD record: attendance, a roundtable role or a meeting."""
+        """Countries with any GFMD record: a chairmanship, attendance, a role, a meeting
+        or a contribution."""
         return self.filter(
-            Exists(Attendance.objects.filter(country=OuterRef("pk")))
+            Exists(ForumYear.chairs.through.objects.filter(country=OuterRef("pk")))
+            | Exists(Attendance.objects.filter(country=OuterRef("pk")))
             | Exists(RoundtableRole.objects.filter(country=OuterRef("pk")))
             | Exists(ThematicMeetingParticipation.objects.filter(country=OuterRef("pk")))
             | Exists(Contribution.objects.filter(country=OuterRef("pk")))
         )
+
+    def for_map(self) -> CountryQuerySet:
+        return self.only("name", "slug", "latitude", "longitude")
 
     def search(self, text: str) -> CountryQuerySet:
         text = text.strip()
@@ -105,6 +141,17 @@ class Country(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # The range constraints would report above the form; say it on the field.
+        super().clean()
+        errors = {}
+        if self.latitude is not None and not -90 <= self.latitude <= 90:
+            errors["latitude"] = _("A latitude lies between -90 and 90.")
+        if self.longitude is not None and not -180 <= self.longitude <= 180:
+            errors["longitude"] = _("A longitude lies between -180 and 180.")
+        if errors:
+            raise ValidationError(errors)
+
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
@@ -149,16 +196,25 @@ class ForumYear(TimeStampedModel):
         verbose_name = _("forum year")
         verbose_name_plural = _("forum years")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(summit_end__isnull=True)
-                | Q(summit_start__isnull=False, summit_end__gte=models.F("summit_start")),
+            date_range_constraint(
+                "summit_start",
+                "summit_end",
                 name="forum_year_summit_end_after_start",
-                violation_error_message=_("The summit cannot end before it starts."),
+                message=SUMMIT_ENDS_BEFORE_START,
             ),
         ]
 
     def __str__(self) -> str:
         return self.label
+
+    def clean(self) -> None:
+        super().clean()
+        validate_date_range(
+            self,
+            start_field="summit_start",
+            end_field="summit_end",
+            message=SUMMIT_ENDS_BEFORE_START,
+        )
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
@@ -383,16 +439,22 @@ class ThematicMeeting(TimeStampedModel):
         verbose_name = _("thematic meeting")
         verbose_name_plural = _("thematic meetings")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True)
-                | Q(start_date__isnull=False, end_date__gte=models.F("start_date")),
+            date_range_constraint(
+                "start_date",
+                "end_date",
                 name="thematic_meeting_end_after_start",
-                violation_error_message=_("The meeting cannot end before it starts."),
+                message=MEETING_ENDS_BEFORE_START,
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.forum_year}: {self.title}"
+
+    def clean(self) -> None:
+        super().clean()
+        validate_date_range(
+            self, start_field="start_date", end_field="end_date", message=MEETING_ENDS_BEFORE_START
+        )
 
 
 class ThematicMeetingParticipation(TimeStampedModel):
@@ -481,7 +543,7 @@ class Contribution(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(amount__isnull=True) | Q(currency__regex=r"^[A-Z]{3}$"),
                 name="contribution_amount_has_currency",
-                violation_error_message=_("An amount needs a currency code."),
+                violation_error_message=AMOUNT_NEEDS_CURRENCY,
             ),
             models.CheckConstraint(
                 condition=Q(amount__isnull=False) | ~Q(note=""),
@@ -496,6 +558,11 @@ class Contribution(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.country} {self.forum_year}: {self.line}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.amount is not None and not self.currency:
+            raise ValidationError({"currency": AMOUNT_NEEDS_CURRENCY})
 
     @property
     def line(self) -> str:

@@ -77,4 +77,5 @@ class ForumYearDetailView(DetailView):
         context["attending_countries"] = Country.objects.filter(
             attendances__forum_year=self.object
         ).order_by("name")
+        context["all_countries"] = Country.objects.for_map()
         return context

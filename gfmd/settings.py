@@ -91,12 +91,23 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Rate limits and the practice list's cache must be shared by every web process in
+# production: Redis there; a per-process memory cache for a local run and tests.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -154,6 +165,22 @@ SUBSCRIBE_RATE_LIMIT_PER_HOUR = int(os.environ.get("SUBSCRIBE_RATE_LIMIT_PER_HOU
 SUBSCRIPTION_RETENTION_DAYS = int(os.environ.get("SUBSCRIPTION_RETENTION_DAYS", "30"))
 # Batches of notifications sent at once by one worker, each over its own SMTP connection.
 SUBSCRIPTIONS_SENDER_THREADS = int(os.environ.get("SUBSCRIPTIONS_SENDER_THREADS", "4"))
+
+# Bulk import and export in the admin (gfmd/importexport.py). Limits are checked before a
+# file is parsed; sizes in bytes.
+IMPORT_MAX_FILE_SIZE = int(os.environ.get("IMPORT_MAX_FILE_SIZE", str(5 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "10000"))
+IMPORT_XLSX_MAX_UNPACKED_SIZE = int(
+    os.environ.get("IMPORT_XLSX_MAX_UNPACKED_SIZE", str(50 * 1024 * 1024))
+)
+IMPORT_XLSX_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_XLSX_MAX_COMPRESSION_RATIO", "200"))
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
+# Our formats escape formulas themselves: the library's setting only strips one "=" and
+# turns every cell, numbers included, into text.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

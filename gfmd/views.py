@@ -16,7 +16,6 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         context["latest_updates"] = CountryUpdate.objects.select_related("country")[:5]
         context["latest_practices"] = PracticeSubmission.objects.published().newest_first()[:5]
-        context["participating_countries"] = Country.objects.participating().only(
-            "name", "slug", "latitude", "longitude"
-        )
+        context["all_countries"] = Country.objects.for_map()
+        context["participating_countries"] = Country.objects.participating().only("pk")
         return context

@@ -1,7 +1,13 @@
 from __future__ import annotations
 
-from django.db import models
-from django.db.models import Q
+import html
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.db import connections, models
+from django.db.models import Case, F, Q, Value, When
+from django.urls import reverse
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -25,19 +31,80 @@ class Theme(models.Model):
         return self.name
 
 
+SEARCH_CONFIG = "english"
+# Matches the practice_status_newest index (PostgreSQL, migration 0006), so a page of the
+# newest needs no sort. Practices loaded from the GFMD's records may have no publication date:
+# they come last.
+NEWEST_FIRST = (F("published_on").desc(nulls_last=True), F("id").desc())
+
+
+def _search_query(text: str) -> SearchQuery:
+    return SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+
+
+# What a submitter tells us; moderation adds the status fields.
+SUBMITTED_FIELDS = [
+    "title",
+    "description",
+    "countries",
+    "is_global",
+    "themes",
+    "partners",
+    "forum_year",
+    "start_year",
+    "end_year",
+    "url",
+    "submitted_by_name",
+    "submitter_organisation",
+    "submitter_email",
+]
+
+
 class PracticeQuerySet(models.QuerySet):
     def published(self) -> PracticeQuerySet:
         return self.filter(status=PracticeSubmission.Status.PUBLISHED)
 
-    def for_country(self, country: Country) -> PracticeQuerySet:
-        return self.filter(countries=country)
+    def pending_first(self) -> PracticeQuerySet:
+        return self.order_by(
+            Case(When(status=PracticeSubmission.Status.PENDING, then=Value(0)), default=Value(1)),
+            F("submitted_on").desc(nulls_last=True),
+            "-pk",
+        )
+
+    def _on_postgresql(self) -> bool:
+        return connections[self.db].vendor == "postgresql"
+
+    def search(self, text: str) -> PracticeQuerySet:
+        """Full-text match on PostgreSQL (word forms: "migrants" finds "migrant").
+
+        SQLite has no stemming: a plain substring match on the texts is the fallback.
+        """
+        if self._on_postgresql():
+            return self.filter(search_vector=_search_query(text))
+        return self.filter(
+            Q(title__icontains=text) | Q(description__icontains=text) | Q(partners__icontains=text)
+        )
+
+    def by_relevance(self, text: str) -> PracticeQuerySet:
+        """Best matches first (title above description), then newest."""
+        if self._on_postgresql():
+            relevance = SearchRank(F("search_vector"), _search_query(text))
+        else:
+            relevance = Case(
+                When(title__icontains=text, then=Value(1.0)),
+                default=Value(0.0),
+                output_field=models.FloatField(),
+            )
+        return self.annotate(relevance=relevance).order_by("-relevance", *NEWEST_FIRST)
 
     def newest_first(self) -> PracticeQuerySet:
-        return self.order_by(
-            models.F("published_on").desc(nulls_last=True),
-            models.F("submitted_on").desc(nulls_last=True),
-            "title",
-        )
+        return self.order_by(*NEWEST_FIRST)
+
+    def by_title(self) -> PracticeQuerySet:
+        return self.order_by("title", "pk")
+
+    def for_country(self, country: Country) -> PracticeQuerySet:
+        return self.filter(countries=country)
 
 
 class PracticeSubmission(TimeStampedModel):
@@ -89,14 +156,18 @@ class PracticeSubmission(TimeStampedModel):
     )
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
     published_on = models.DateField(_("published on"), null=True, blank=True)
+    # Kept current by a PostgreSQL trigger (migration 0002) on every write path, bulk loads
+    # included; an unused column on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = PracticeQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[countries, themes])
+    history = HistoricalRecords(m2m_fields=[countries, themes], excluded_fields=["search_vector"])
 
     class Meta:
         ordering = ["-submitted_on", "title"]
         verbose_name = _("practice")
         verbose_name_plural = _("practices")
+        permissions = [("moderate_practicesubmission", _("Can publish or reject practices"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "published", "rejected"]),
@@ -109,13 +180,29 @@ class PracticeSubmission(TimeStampedModel):
                 name="practice_end_year_after_start",
                 violation_error_message=_("The end year cannot come before the start year."),
             ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(rejection_reason=""),
+                name="practice_rejected_has_reason",
+                violation_error_message=_("A rejected practice needs a reason."),
+            ),
         ]
-        indexes = [models.Index(fields=["status", "-published_on"])]
+        indexes = [
+            models.Index(fields=["status", "title", "id"], name="practice_status_title"),
+            GinIndex(fields=["search_vector"], name="practice_search_vector_gin"),
+        ]
 
     def __str__(self) -> str:
         return self.title
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("practices:detail", kwargs={"slug": self.slug})
+
+    @property
+    def plain_description(self) -> str:
+        """The description as one line of text, for excerpts: paragraphs do not run together."""
+        text = html.unescape(strip_tags(self.description.replace("<", " <")))
+        return " ".join(text.split())
+
+    @property
+    def partner_list(self) -> list[str]:
+        return [line.strip() for line in self.partners.splitlines() if line.strip()]

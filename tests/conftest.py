@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
-from tests.factories import CountryFactory
+from tests.factories import CountryFactory, ForumYearFactory, UserFactory
 
 
 @pytest.fixture
@@ -16,3 +18,35 @@ def morocco(db):
         latitude=32,
         longitude=-5,
     )
+
+
+@pytest.fixture
+def editor(db):
+    """A staff member who is only in the Editors group the data migration creates."""
+    user = get_user_model().objects.create_user(
+        username="editor", password="not-secret", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def world(db):
+    """Two countries and two forum years, named as the files in tests/data name them."""
+    return {
+        "MAR": CountryFactory(name="Morocco", slug="morocco", iso2="MA", iso3="MAR"),
+        "TUN": CountryFactory(name="Tunisia", slug="tunisia", iso2="TN", iso3="TUN"),
+        "2011": ForumYearFactory(label="2011", sort_year=2011),
+        "2012": ForumYearFactory(label="2012", sort_year=2012),
+    }
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(username="ana", is_staff=True, is_superuser=True)

@@ -6,6 +6,8 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.contrib.auth import get_user_model
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -188,3 +190,25 @@ class DeliveryFactory(factory.django.DjangoModelFactory):
     update = factory.SubFactory(
         CountryUpdateFactory, country=factory.SelfAttribute("..subscription.country")
     )
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    password = factory.django.Password("correct horse battery staple")
+
+
+def factory_for(model: type[Model]) -> type[factory.django.DjangoModelFactory]:
+    """The factory of this module that builds `model` (tests that walk every model use it)."""
+    for candidate in globals().values():
+        if (
+            isinstance(candidate, type)
+            and issubclass(candidate, factory.django.DjangoModelFactory)
+            and candidate._meta.model is model
+        ):
+            return candidate
+    raise LookupError(f"tests/factories.py has no factory for {model._meta.label}")

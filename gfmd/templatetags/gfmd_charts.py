@@ -23,22 +23,31 @@ class MapPoint:
     url: str
     x: float
     y: float
+    highlighted: bool
 
 
-def project(country: Country) -> MapPoint:
+def project(country: Country, *, highlighted: bool) -> MapPoint:
     return MapPoint(
         name=country.name,
         url=country.get_absolute_url(),
         x=round((float(country.longitude) + 180) * MAP_SCALE, 1),
         y=round((90 - float(country.latitude)) * MAP_SCALE, 1),
+        highlighted=highlighted,
     )
 
 
 @register.inclusion_tag("includes/_world_map.svg.html")
-def world_map(countries: Iterable[Country], title: str = "") -> dict[str, Any]:
-    """Dots at each country's reference point on a graticule, each linked to its page."""
+def world_map(
+    countries: Iterable[Country], highlighted: Iterable[Country] = (), title: str = ""
+) -> dict[str, Any]:
+    """A dot at each country's reference point, linked to its page; the highlighted ones
+    stand out (the dots of all countries together sketch the continents)."""
+    highlighted_ids = {country.pk for country in highlighted}
+    points = [project(country, highlighted=country.pk in highlighted_ids) for country in countries]
+    # Highlighted dots last, so that they are drawn on top.
+    points.sort(key=lambda point: point.highlighted)
     return {
-        "points": [project(country) for country in countries],
+        "points": points,
         "width": MAP_WIDTH,
         "height": MAP_HEIGHT,
         "meridians": [x * MAP_SCALE for x in range(0, 361, 30)],

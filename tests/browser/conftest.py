@@ -33,19 +33,21 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1200, "height": 900})
+def open_page(browser, live_server, *, width: int, height: int):
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": height}
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    yield from open_page(browser, live_server, width=1200, height=900)
 
 
 @pytest.fixture
 def phone_page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 740})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    yield from open_page(browser, live_server, width=375, height=740)

@@ -170,13 +170,14 @@ class TestForumYears:
         html = client.get(year.get_absolute_url()).content.decode()
         assert "Skills matching" in html and "Diaspora and business" in html
         assert f'href="/countries/morocco/#year-{year.label}"' in html
-        assert "<title>Morocco</title>" in html  # the map's dot
+        assert 'class="on"><title>Morocco</title>' in html  # the map's dot
 
 
 def test_home_page_maps_participating_countries(client, morocco):
     CountryFactory(name="Nowhere Land", slug="nowhere-land")
     AttendanceFactory(country=morocco)
     html = client.get("/").content.decode()
-    assert "<title>Morocco</title>" in html
-    assert "Nowhere Land" not in html
+    assert re.search(r'class="on"><title>Morocco</title>', html)
+    assert re.search(r'r="2.5"><title>Nowhere Land</title>', html)
+    assert "1 country has taken part" in html
     assert 'action="/countries/"' in html

@@ -1,0 +1,130 @@
+"""How fast is /practices/ at scale? p50/p95 of whole requests, and the query count per page size.
+
+Run it against a database filled by practices_generate.py (goal: p95 <= 50 ms at 100,000
+practices on PostgreSQL). Each request goes through the Django test client: URL routing,
+middleware, filters, facet counts, pagination and template rendering, without a network hop.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gfmd_practices_bench \\
+        .venv/bin/python benchmarks/practices_search.py --runs 50
+
+Warm requests find their counts, facets and result ids in the cache (as every request does
+until the catalogue changes); cold requests start from an empty cache and compute everything.
+The unfiltered list is the baseline of the run; every other scenario is also shown as a ratio
+to it. The rare term is in about 0.1% of the practices, the common term in most of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gfmd.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only")
+os.environ.setdefault(
+    "STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage"
+)
+
+import django  # noqa: E402
+
+warnings.filterwarnings("ignore", message="No directory at")
+
+django.setup()
+
+from django.core.cache import cache  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from practices.models import PracticeSubmission  # noqa: E402
+
+FILTERS = "country=MAR&country=FRA&country=IND&theme=remittances&theme=diaspora-engagement"
+SCENARIOS = [
+    ("no keyword, no filter (baseline)", ""),
+    ("no keyword, filtered", FILTERS),
+    ("rare term", "q=hydroponics"),
+    ("rare term, filtered", f"q=hydroponics&{FILTERS}"),
+    ("common term", "q=migrants"),
+    ("common term, filtered", f"q=migrants&{FILTERS}"),
+    ("common term, newest first", "q=migrants&sort=newest"),
+    ("common term, page 50", "q=migrants&page=50"),
+]
+
+
+RESULT_COUNT = re.compile(r'id="results-heading"[^>]*>([\d,]+) practice')
+
+
+def percentile(timings: list[float], fraction: float) -> float:
+    ordered = sorted(timings)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def measure(client: Client, query: str, runs: int, *, cold: bool) -> tuple[list[float], int]:
+    """Timings of `runs` requests; cold ones start from an empty cache (all computed)."""
+    url = f"/practices/?{query}"
+    response = client.get(url)  # warm-up: connection, plans, templates
+    assert response.status_code == 200, (url, response.status_code)
+    timings = []
+    for _ in range(runs):
+        if cold:
+            cache.clear()
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings, int(RESULT_COUNT.search(response.text)[1].replace(",", ""))
+
+
+def query_count(client: Client, query: str, *, cold: bool) -> int:
+    if cold:
+        cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/practices/?{query}").status_code == 200
+    return len(queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=50, help="timed requests per scenario")
+    parser.add_argument("--cold-runs", type=int, default=10, help="requests with no cache")
+    args = parser.parse_args()
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    total = PracticeSubmission.objects.published().count()
+    print(
+        f"{connection.vendor}, {total:,} published practices; per scenario {args.runs} "
+        f"requests from the cache (warm) and {args.cold_runs} with an empty cache (cold)\n"
+    )
+    print(
+        f"{'scenario':<34}{'results':>9}{'warm p50':>10}{'warm p95':>10}{'cold p50':>10}"
+        f"{'cold p95':>10}{'warm p95/baseline':>19}"
+    )
+    baseline = None
+    for label, query in SCENARIOS:
+        warm, results = measure(client, query, args.runs, cold=False)
+        cold, _ = measure(client, query, args.cold_runs, cold=True)
+        warm_p95 = percentile(warm, 0.95)
+        baseline = baseline or warm_p95
+        print(
+            f"{label:<34}{results:>9,}{statistics.median(warm):>10.1f}{warm_p95:>10.1f}"
+            f"{statistics.median(cold):>10.1f}{percentile(cold, 0.95):>10.1f}"
+            f"{warm_p95 / baseline:>18.2f}x"
+        )
+    print("(milliseconds per whole request)")
+
+    print("\nQueries per request by page size (must not grow with the page size):")
+    for query in ("", "q=migrants&" + FILTERS):
+        for cold in (True, False):
+            counts = [query_count(client, f"{query}&per_page={n}", cold=cold) for n in (10, 100)]
+            state = "cold" if cold else "warm"
+            print(f"  {query or 'no filter'} ({state}): 10/page {counts[0]}, 100/page {counts[1]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+"""Import and export of countries and their GFMD records, in columns a person can type:
+ISO3 codes, forum-year labels, roundtable numbers and meeting titles within their year."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export.fields import Field
+
+from countries.models import (
+    Attendance,
+    Contribution,
+    Country,
+    ForumYear,
+    Roundtable,
+    RoundtableRole,
+    ThematicMeeting,
+    ThematicMeetingParticipation,
+)
+from gfmd.importexport import (
+    GfmdResource,
+    NaturalKeyWidget,
+    cell_text,
+    clean_or_none,
+    countries_field,
+    country_field,
+    forum_year_field,
+    related_ids,
+    write_workbook,
+)
+from practices.models import PracticeSubmission
+from practices.resources import PracticeResource
+
+
+class InYearWidget(NaturalKeyWidget):
+    """A record named within the row's forum year: roundtable "1.2", a meeting's title."""
+
+    def scope(self, row: dict | None) -> dict[str, Any]:
+        return {"forum_year__label": cell_text((row or {}).get("forum_year"))}
+
+    def unknown_message(self, key: str, row: dict | None) -> str:
+        return gettext("unknown %(noun)s '%(key)s' in forum year %(year)s") % {
+            "noun": self.noun,
+            "key": key,
+            "year": cell_text((row or {}).get("forum_year")) or "''",
+        }
+
+
+class CountryRecordResource(GfmdResource):
+    """Records that belong to one country, named in the `country` column."""
+
+    country = country_field()
+
+    def affected_countries(self, instance: models.Model, row: dict) -> set[int]:
+        return related_ids(getattr(instance, "country", None)) | related_ids(
+            clean_or_none(self, "country", row)
+        )
+
+
+class CountryResource(GfmdResource):
+    class Meta:
+        model = Country
+        fields = (
+            "iso3",
+            "iso2",
+            "name",
+            "slug",
+            "official_name",
+            "latitude",
+            "longitude",
+            "region",
+            "subregion",
+        )
+        import_id_fields = ("iso3",)
+
+    def affected_countries(self, instance: Country, row: dict) -> set[int]:
+        return {instance.pk} if instance.pk else set()
+
+
+class ForumYearResource(GfmdResource):
+    """A forum year's label and dates show in no country's profile lines: no country updates."""
+
+    chairs = countries_field("chairs")
+    export_prefetch_related = ("chairs",)
+
+    class Meta:
+        model = ForumYear
+        fields = (
+            "label",
+            "sort_year",
+            "chairs",
+            "summit_city",
+            "summit_start",
+            "summit_end",
+            "notes",
+        )
+        import_id_fields = ("label",)
+
+
+class RoundtableResource(GfmdResource):
+    forum_year = forum_year_field()
+    export_select_related = ("forum_year",)
+
+    class Meta:
+        model = Roundtable
+        fields = ("forum_year", "number", "title")
+        import_id_fields = ("forum_year", "number")
+
+    def lookup(self, row: dict) -> dict[str, Any]:
+        """(forum year, number); an unnumbered session has no number and goes by its title."""
+        lookup = super().lookup(row)
+        if not lookup["number"]:
+            lookup["title"] = self.fields["title"].clean(row)
+        return lookup
+
+    def affected_countries(self, instance: Roundtable, row: dict) -> set[int]:
+        if not instance.pk:
+            return set()
+        return set(instance.roles.values_list("country_id", flat=True))
+
+
+class RoundtableRoleResource(CountryRecordResource):
+    forum_year = forum_year_field()
+    roundtable = Field(
+        attribute="roundtable",
+        column_name="roundtable",
+        widget=InYearWidget(Roundtable, "number", noun=_("roundtable")),
+    )
+    export_select_related = ("country", "forum_year", "roundtable")
+
+    class Meta:
+        model = RoundtableRole
+        fields = ("country", "forum_year", "role", "roundtable", "session")
+        import_id_fields = ("country", "forum_year", "roundtable", "session")
+
+
+class AttendanceResource(CountryRecordResource):
+    forum_year = forum_year_field()
+    export_select_related = ("country", "forum_year")
+
+    class Meta:
+        model = Attendance
+        fields = (
+            "country",
+            "forum_year",
+            "attended_meeting",
+            "attended_prep_meetings",
+            "attended_summit",
+        )
+        import_id_fields = ("country", "forum_year")
+
+
+class ThematicMeetingResource(GfmdResource):
+    forum_year = forum_year_field()
+    host_country = country_field("host_country")
+    export_select_related = ("forum_year", "host_country")
+
+    class Meta:
+        model = ThematicMeeting
+        fields = ("forum_year", "title", "kind", "start_date", "end_date", "city", "host_country")
+        import_id_fields = ("forum_year", "title")
+
+    def affected_countries(self, instance: ThematicMeeting, row: dict) -> set[int]:
+        if not instance.pk:
+            return set()
+        return set(instance.participations.values_list("country_id", flat=True))
+
+
+class ThematicMeetingParticipationResource(CountryRecordResource):
+    forum_year = Field(
+        attribute="meeting__forum_year__label", column_name="forum_year", readonly=True
+    )
+    meeting = Field(
+        attribute="meeting",
+        column_name="meeting",
+        widget=InYearWidget(ThematicMeeting, "title", noun=_("thematic meeting")),
+    )
+    context_columns = ("forum_year",)
+    export_select_related = ("country", "meeting__forum_year")
+
+    class Meta:
+        model = ThematicMeetingParticipation
+        fields = ("forum_year", "meeting", "country", "role")
+        import_id_fields = ("meeting", "country")
+
+
+class ContributionResource(CountryRecordResource):
+    """A contribution has no name of its own: a row matches a stored one when country, year,
+    amount, currency and note all agree; otherwise it is a new contribution."""
+
+    forum_year = forum_year_field()
+    export_select_related = ("country", "forum_year")
+
+    class Meta:
+        model = Contribution
+        fields = ("country", "forum_year", "amount", "currency", "earmarked", "note")
+        import_id_fields = ("country", "forum_year", "amount", "currency", "note")
+
+
+def profile_workbook(country: Country) -> bytes:
+    """The whole profile of one country: a sheet per kind of record, in the columns of the
+    resources above, so that each sheet can be imported back in the admin."""
+    sheets = [
+        (_("Country"), CountryResource, Country.objects.filter(pk=country.pk)),
+        (_("Attendance"), AttendanceResource, Attendance.objects.filter(country=country)),
+        (
+            _("Roundtable roles"),
+            RoundtableRoleResource,
+            RoundtableRole.objects.filter(country=country),
+        ),
+        (
+            _("Thematic meetings"),
+            ThematicMeetingResource,
+            ThematicMeeting.objects.filter(participations__country=country),
+        ),
+        (
+            _("Thematic participations"),
+            ThematicMeetingParticipationResource,
+            ThematicMeetingParticipation.objects.filter(country=country),
+        ),
+        (_("Contributions"), ContributionResource, Contribution.objects.filter(country=country)),
+        (
+            _("Practices"),
+            PracticeResource,
+            PracticeSubmission.objects.filter(countries=country),
+        ),
+    ]
+    return write_workbook(
+        (str(title), resource().export(queryset, force_native_type=True))
+        for title, resource, queryset in sheets
+    )

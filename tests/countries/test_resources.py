@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import pytest
+
+from countries.resources import (
+    ContributionResource,
+    CountryResource,
+    RoundtableResource,
+    RoundtableRoleResource,
+)
+from subscriptions.models import CountryUpdate
+from tests.factories import RoundtableFactory, RoundtableRoleFactory
+from tests.importing import run_import
+
+pytestmark = pytest.mark.django_db
+
+CONTRIBUTIONS = "country,forum_year,amount,currency,earmarked,note\n"
+
+
+def test_an_import_records_one_country_update_per_country_touched(world, staff):
+    content = (
+        CONTRIBUTIONS + "MAR,2011,50000,USD,non-earmarked,\n"
+        "MAR,2012,,,,In kind: a venue\n"
+        "TUN,2011,48342,USD,,Left-over\n"
+    ).encode()
+
+    preview, _confirmed = run_import(ContributionResource, content, user=staff)
+
+    assert preview.counts()["new"] == 3
+    summaries = {
+        update.country.iso3: update.summary
+        for update in CountryUpdate.objects.filter(source=CountryUpdate.Source.IMPORT)
+    }
+    assert summaries == {
+        "MAR": "2011: added USD 50,000 non-earmarked\n2012: added In kind: a venue",
+        "TUN": "2011: added USD 48,342 (Left-over)",
+    }
+
+
+def test_the_preview_records_no_country_update(world):
+    content = (CONTRIBUTIONS + "MAR,2011,50000,USD,,\n").encode()
+
+    run_import(ContributionResource, content, confirm=False)
+
+    assert not CountryUpdate.objects.exists()
+
+
+def test_an_unchanged_file_records_no_country_update(world):
+    content = (CONTRIBUTIONS + "MAR,2011,50000,USD,,\n").encode()
+    run_import(ContributionResource, content)
+    CountryUpdate.objects.all().delete()
+
+    _preview, confirmed = run_import(ContributionResource, content)
+
+    assert confirmed.counts()["unchanged"] == 1
+    assert not CountryUpdate.objects.exists()
+
+
+def test_a_renamed_roundtable_updates_the_countries_with_a_role_in_it(world):
+    roundtable = RoundtableFactory(forum_year=world["2011"], number="1.2", title="Old title")
+    RoundtableRoleFactory(country=world["TUN"], roundtable=roundtable)
+
+    _preview, confirmed = run_import(
+        RoundtableResource, b"forum_year,number,title\n2011,1.2,New title\n"
+    )
+
+    assert confirmed.counts()["updated"] == 1
+    update = CountryUpdate.objects.get()
+    assert update.country == world["TUN"]
+    assert 'added Team Member in RT 1.2 "New title"' in update.summary
+    assert 'removed Team Member in RT 1.2 "Old title"' in update.summary
+
+
+def test_an_unnumbered_session_is_found_by_its_title(world):
+    session = RoundtableFactory(forum_year=world["2011"], number="", title="Platform")
+    RoundtableFactory(forum_year=world["2011"], number="", title="Another session")
+
+    preview, _confirmed = run_import(
+        RoundtableResource, b"forum_year,number,title\n2011,,Platform\n2011,,Third session\n"
+    )
+
+    assert [row.status for row in preview.preview()] == ["unchanged", "new"]
+    assert session.title == "Platform"
+
+
+def test_a_roundtable_is_named_by_its_number_within_the_row_year(world):
+    RoundtableFactory(forum_year=world["2012"], number="1.2")
+    content = (
+        b"country,forum_year,role,roundtable,session\nMAR,2011,Co-Chair,1.2,\nMAR,2012,Chair,1.2,\n"
+    )
+
+    preview, _confirmed = run_import(RoundtableRoleResource, content)
+
+    assert preview.error_messages() == [
+        "row 2: unknown roundtable '1.2' in forum year 2011",
+        "row 3: unknown role 'Chair' (use one of: Co-Chair, Team Member, Coordinator, "
+        "No Participation)",
+    ]
+
+
+def test_a_country_edit_is_summarised_for_its_readers(world, staff):
+    content = (
+        b"iso3,iso2,name,slug,official_name,latitude,longitude\n"
+        b"MAR,MA,Morocco,morocco,Kingdom of Morocco,10,20\n"
+    )
+
+    _preview, confirmed = run_import(CountryResource, content, user=staff)
+
+    assert confirmed.counts()["updated"] == 1
+    assert CountryUpdate.objects.get().summary == (
+        'Official name: "Republic of Morocco" changed to "Kingdom of Morocco"'
+    )
+    assert world["MAR"].history.latest().history_user == staff

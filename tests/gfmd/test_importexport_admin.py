@@ -1,0 +1,216 @@
+"""Import, export, history and restore through the admin pages, as staff use them."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from countries.models import Attendance
+from subscriptions.models import CountryUpdate
+from tests.factories import (
+    AttendanceFactory,
+    ContributionFactory,
+    PracticeFactory,
+    RoundtableRoleFactory,
+)
+from tests.importing import DATA
+
+ATTENDANCE = "country,forum_year,attended_meeting,attended_prep_meetings,attended_summit\n"
+CSV_FORMAT, XLSX_FORMAT, JSON_FORMAT = "0", "1", "2"
+
+
+@pytest.fixture
+def admin_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def upload(client, url_name: str, content: bytes, name: str, file_format: str = CSV_FORMAT):
+    return client.post(
+        reverse(url_name),
+        {
+            "resource": "0",
+            "format": file_format,
+            "import_file": SimpleUploadedFile(name, content),
+        },
+    )
+
+
+def confirm(client, url_name: str, preview_response):
+    return client.post(reverse(url_name), preview_response.context["confirm_form"].initial)
+
+
+def form_values(form) -> dict:
+    """What a browser would post for an unchanged form."""
+    values = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is True:
+            values[name] = "on"
+        elif value not in (None, False):
+            values[name] = value
+    return values
+
+
+def test_an_upload_is_previewed_then_imported_on_confirm(admin_client, world, staff):
+    AttendanceFactory(country=world["TUN"], forum_year=world["2011"], attended_summit=True)
+    content = (ATTENDANCE + "MAR,2011,yes,no,yes\nTUN,2011,no,no,yes\n").encode()
+
+    preview = upload(admin_client, "admin:countries_attendance_import", content, "a.csv")
+
+    assert preview.status_code == 200
+    rows = [(row.label, row.status) for row in preview.context["result"].preview()]
+    assert rows == [("row 2", "new"), ("row 3", "unchanged")]
+    assert b"1 new, 0 updated, 1 unchanged, 0 error" in preview.content
+    assert Attendance.objects.count() == 1
+
+    done = confirm(admin_client, "admin:countries_attendance_process_import", preview)
+
+    assert done.status_code == 302
+    imported = Attendance.objects.get(country=world["MAR"])
+    assert imported.history.get().history_user == staff
+    assert imported.history.get().history_change_reason == "Imported from a.csv"
+    assert LogEntry.objects.filter(user=staff, object_id=str(imported.pk)).exists()
+    update = CountryUpdate.objects.get()
+    assert (update.country, update.source) == (world["MAR"], CountryUpdate.Source.IMPORT)
+    assert update.summary == "2011: added Attended Meeting\n2011: added Attended Summit"
+
+
+@pytest.mark.parametrize(
+    ("file_name", "file_format", "message"),
+    [
+        ("bad_country_code.csv", CSV_FORMAT, "row 4: unknown country code &#x27;MRC&#x27;"),
+        ("missing_column.csv", CSV_FORMAT, "The file has no column &quot;forum_year&quot;"),
+        ("duplicate_row.csv", CSV_FORMAT, "row 4: repeats row 2 (same country, forum_year)"),
+        ("empty.csv", CSV_FORMAT, "The submitted file is empty."),
+        ("binary_renamed.csv", CSV_FORMAT, "This file is not text in UTF-8"),
+        ("bad_country_code.csv", XLSX_FORMAT, "This file is not an XLSX workbook."),
+    ],
+)
+def test_a_bad_upload_shows_one_clear_message_and_no_confirm_button(
+    admin_client, world, file_name, file_format, message
+):
+    content = (DATA / file_name).read_bytes()
+
+    response = upload(
+        admin_client, "admin:countries_attendance_import", content, file_name, file_format
+    )
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert "confirm_form" not in response.context
+    assert Attendance.objects.count() == 0
+
+
+def test_an_oversized_upload_is_refused_by_the_form(admin_client, world, settings):
+    settings.IMPORT_MAX_FILE_SIZE = 1_000
+    content = (ATTENDANCE + "MAR,2011,yes,no,yes\n" * 100).encode()
+
+    response = upload(admin_client, "admin:countries_attendance_import", content, "big.csv")
+
+    assert response.context["form"].errors["import_file"] == [
+        "The file is 2.0\xa0KB; the most that can be imported at once is 1000\xa0bytes."
+    ]
+    assert Attendance.objects.count() == 0
+
+
+def test_a_confirm_that_finds_a_changed_database_writes_nothing(admin_client, world):
+    """Between preview and confirm the file is read again and the database may have changed:
+    row 2 is now invalid, row 3 still valid. Nothing may be written, and no success shown."""
+    content = (ATTENDANCE + "MAR,2011,yes,no,yes\nTUN,2011,yes,no,yes\n").encode()
+    preview = upload(admin_client, "admin:countries_attendance_import", content, "a.csv")
+    world["MAR"].iso3 = "MRC"  # meanwhile, someone edits the country's code
+    world["MAR"].save()
+
+    response = confirm(admin_client, "admin:countries_attendance_process_import", preview)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Nothing was imported" in page
+    assert "row 2: unknown country code &#x27;MAR&#x27;" in page
+    assert Attendance.objects.count() == 0
+    assert CountryUpdate.objects.count() == 0
+
+
+def test_the_admin_export_escapes_formulas(admin_client, world):
+    ContributionFactory(country=world["MAR"], forum_year=world["2011"], note="=1+1")
+    page = admin_client.get(reverse("admin:countries_contribution_export"))
+    values = form_values(page.context["form"]) | {"format": CSV_FORMAT}
+
+    response = admin_client.post(reverse("admin:countries_contribution_export"), values)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv"
+    assert b"'=1+1" in response.content
+
+
+def test_the_country_page_exports_the_whole_profile_as_one_workbook(admin_client, world):
+    morocco = world["MAR"]
+    AttendanceFactory(country=morocco, forum_year=world["2011"])
+    RoundtableRoleFactory(country=morocco, roundtable__forum_year=world["2011"])
+    ContributionFactory(country=morocco, forum_year=world["2012"], note="@risk")
+    PracticeFactory(title="Return and reintegration", countries=[morocco])
+    PracticeFactory(title="Someone else's practice", countries=[world["TUN"]])
+    change_page = admin_client.get(reverse("admin:countries_country_change", args=[morocco.pk]))
+    url = reverse("admin:countries_country_export_profile", args=[morocco.pk])
+    assert f'href="{url}"' in change_page.content.decode()
+
+    response = admin_client.get(url)
+
+    assert response.status_code == 200
+    assert 'filename="gfmd-profile-morocco-' in response["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == [
+        "Country",
+        "Attendance",
+        "Roundtable roles",
+        "Thematic meetings",
+        "Thematic participations",
+        "Contributions",
+        "Practices",
+    ]
+
+    def rows(sheet: str) -> list[tuple]:
+        return list(book[sheet].iter_rows(min_row=2, values_only=True))
+
+    assert [row[0] for row in rows("Country")] == ["MAR"]
+    assert [row[:2] for row in rows("Attendance")] == [("MAR", "2011")]
+    assert len(rows("Roundtable roles")) == 1
+    assert rows("Thematic participations") == []
+    contribution = rows("Contributions")[0]
+    assert contribution[-1] == "'@risk"
+    assert contribution[2] == 50000
+    assert [row[1] for row in rows("Practices")] == ["Return and reintegration"]
+
+
+def test_staff_see_old_and_new_values_and_can_restore_a_version(admin_client, world):
+    attendance = AttendanceFactory(
+        country=world["MAR"], forum_year=world["2011"], attended_summit=True
+    )
+    content = (ATTENDANCE + "MAR,2011,yes,yes,no\n").encode()
+    preview = upload(admin_client, "admin:countries_attendance_import", content, "a.csv")
+    confirm(admin_client, "admin:countries_attendance_process_import", preview)
+    attendance.refresh_from_db()
+    assert not attendance.attended_summit
+    history_url = reverse("admin:countries_attendance_history", args=[attendance.pk])
+
+    history = admin_client.get(history_url).content.decode()
+
+    assert "Imported from a.csv" in history
+    assert "attended summit" in history.lower()
+    first = attendance.history.earliest()
+    revert_url = reverse(
+        "admin:countries_attendance_simple_history", args=[attendance.pk, first.history_id]
+    )
+    form = admin_client.get(revert_url).context["adminform"].form
+    response = admin_client.post(revert_url, form_values(form) | {"_save": "Save"})
+
+    assert response.status_code == 302
+    attendance.refresh_from_db()
+    assert attendance.attended_summit and not attendance.attended_meeting
+    assert attendance.history.count() == 3

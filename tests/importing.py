@@ -1,0 +1,27 @@
+"""Importing a file in tests as the admin does, and the files of tests/data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gfmd.importexport import CSV, ImportResult
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def run_import(
+    resource_class, content: bytes, file_format=CSV, *, user=None, confirm: bool = True
+) -> tuple[ImportResult, ImportResult | None]:
+    """As the admin does: read the file, preview it (a dry run), then import it again on
+    confirm when the preview shows no problem. Returns (preview, confirmed or None)."""
+
+    def load_and_import(dry_run: bool) -> ImportResult:
+        dataset = file_format(encoding="utf-8-sig").create_dataset(content)
+        return resource_class().import_data(
+            dataset, dry_run=dry_run, raise_errors=False, file_name="upload", user=user
+        )
+
+    preview = load_and_import(dry_run=True)
+    if preview.has_problems() or not confirm:
+        return preview, None
+    return preview, load_and_import(dry_run=False)
