@@ -32,6 +32,7 @@ from countries.resources import (
     profile_workbook,
 )
 from gfmd.importexport import XLSX, GfmdImportExportMixin
+from subscriptions.admin_mixins import RecordsCountryUpdates
 
 
 class ParticipationFilter(admin.SimpleListFilter):
@@ -51,6 +52,8 @@ class ParticipationFilter(admin.SimpleListFilter):
 
 
 # The country page: one inline per part of the profile, each compact and in year order.
+# Every admin of a part of a country's page records a country update when a save changes
+# what readers see (RecordsCountryUpdates), which emails the country's subscribers.
 
 
 class AttendanceInline(admin.TabularInline):
@@ -85,7 +88,7 @@ class ContributionInline(admin.TabularInline):
 
 
 @admin.register(Country)
-class CountryAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+class CountryAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [CountryResource]
     list_display = ["name", "iso2", "iso3", "region", "subregion"]
     list_filter = [ParticipationFilter, "region", "subregion"]
@@ -132,7 +135,7 @@ class RoundtableInline(admin.TabularInline):
 
 
 @admin.register(ForumYear)
-class ForumYearAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+class ForumYearAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [ForumYearResource]
     list_display = ["label", "sort_year", "chair_list", "summit_city", "summit_start", "summit_end"]
     search_fields = ["label", "summit_city", "chairs__name"]
@@ -154,7 +157,7 @@ class ForumYearAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+class AttendanceAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [AttendanceResource]
     list_display = [
         "country",
@@ -177,7 +180,7 @@ class AttendanceAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Roundtable)
-class RoundtableAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+class RoundtableAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [RoundtableResource]
     list_display = ["forum_year", "number", "title", "role_count"]
     list_display_links = ["forum_year", "number", "title"]
@@ -196,7 +199,7 @@ class RoundtableAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(RoundtableRole)
-class RoundtableRoleAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+class RoundtableRoleAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [RoundtableRoleResource]
     list_display = ["country", "forum_year", "role", "roundtable", "session"]
     list_filter = ["forum_year", "role"]
@@ -220,7 +223,7 @@ class ParticipationInline(admin.TabularInline):
 
 
 @admin.register(ThematicMeeting)
-class ThematicMeetingAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+class ThematicMeetingAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [ThematicMeetingResource]
     list_display = [
         "title",
@@ -252,7 +255,9 @@ class ThematicMeetingAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ThematicMeetingParticipation)
-class ThematicMeetingParticipationAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+class ThematicMeetingParticipationAdmin(
+    RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistoryAdmin
+):
     resource_classes = [ThematicMeetingParticipationResource]
     list_display = ["country", "role", "meeting"]
     list_filter = ["role", "meeting__forum_year", "meeting__kind"]
@@ -263,7 +268,7 @@ class ThematicMeetingParticipationAdmin(GfmdImportExportMixin, SimpleHistoryAdmi
 
 
 @admin.register(Contribution)
-class ContributionAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+class ContributionAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [ContributionResource]
     list_display = ["country", "forum_year", "amount", "currency", "earmarked", "note"]
     list_filter = ["forum_year", "earmarked", "currency"]
