@@ -183,3 +183,20 @@ def test_concurrent_senders_skip_a_delivery_another_one_holds(smtp_sink, morocco
         thread.join()
     assert services.deliveries_send(update=update).sent == 1
     assert_each_subscriber_got_exactly_one(smtp_sink, update)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_batches_interrupted_and_resumed_send_each_once(smtp_sink, morocco):
+    require_postgres()
+    update = fan_out(morocco, 40)
+    smtp_sink.fail_after = 13
+
+    with pytest.raises(smtplib.SMTPDataError):
+        services.deliveries_send(update=update, batch_size=5, threads=4)
+
+    assert len(smtp_sink.raw_messages) == 13
+    assert update.deliveries.filter(status=Delivery.Status.SENT).count() == 13
+    smtp_sink.fail_after = None
+    assert services.deliveries_send(update=update, batch_size=5, threads=4).sent == 27
+    assert_each_subscriber_got_exactly_one(smtp_sink, update)

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from subscriptions.models import Subscription
+from tests.factories import (
+    CountryFactory,
+    DeliveryFactory,
+    SubscriptionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+Status = Subscription.Status
+CHANGELIST = "admin:subscriptions_subscription_changelist"
+
+
+@pytest.fixture
+def subscriptions(morocco):
+    mexico = CountryFactory(name="Mexico", slug="mexico")
+    return {
+        "active": SubscriptionFactory(country=morocco, email="ana@example.org"),
+        "weekly": SubscriptionFactory(country=morocco, email="ben@example.org", frequency="weekly"),
+        "pending": SubscriptionFactory(
+            country=mexico, email="ana@example.org", status=Status.PENDING
+        ),
+        "gone": SubscriptionFactory(
+            country=mexico, email="cy@example.org", status=Status.UNSUBSCRIBED
+        ),
+    }
+
+
+def listed(response) -> set[str]:
+    return {f"{s.email}/{s.country.slug}" for s in response.context["cl"].result_list}
+
+
+def test_search_by_email_and_filter_by_country_status_frequency(
+    admin_client, subscriptions, morocco
+):
+    url = reverse(CHANGELIST)
+    assert listed(admin_client.get(url, {"q": "ana@"})) == {
+        "ana@example.org/morocco",
+        "ana@example.org/mexico",
+    }
+    assert listed(admin_client.get(url, {"country__id__exact": morocco.pk})) == {
+        "ana@example.org/morocco",
+        "ben@example.org/morocco",
+    }
+    assert listed(admin_client.get(url, {"status__exact": "pending"})) == {"ana@example.org/mexico"}
+    assert listed(admin_client.get(url, {"frequency__exact": "weekly"})) == {
+        "ben@example.org/morocco"
+    }
+
+
+def test_counts_per_country(admin_client, subscriptions):
+    response = admin_client.get(reverse("admin:subscriptions_subscription_counts"))
+    counts = {
+        c.name: (c.immediate, c.weekly, c.pending, c.unsubscribed)
+        for c in response.context["countries"]
+    }
+    assert counts == {"Morocco": (1, 1, 0, 0), "Mexico": (0, 0, 1, 1)}
+    changelist = admin_client.get(reverse(CHANGELIST)).content.decode()
+    assert reverse("admin:subscriptions_subscription_counts") in changelist
+
+
+def test_resend_confirmation_only_to_pending(
+    admin_client, subscriptions, django_capture_on_commit_callbacks
+):
+    data = {
+        "action": "resend_confirmation",
+        "_selected_action": [str(subscriptions["pending"].pk), str(subscriptions["active"].pk)],
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse(CHANGELIST), data, follow=True)
+    assert [m.to for m in mail.outbox] == [["ana@example.org"]]
+    assert mail.outbox[0].subject == "Confirm your subscription to Mexico (GFMD)"
+    messages = [str(m) for m in response.context["messages"]]
+    assert "1 confirmation resent." in messages
+    assert "1 subscription skipped: only pending ones get a confirmation." in messages
+
+
+def test_export_csv(admin_client, subscriptions):
+    data = {
+        "action": "export_csv",
+        "_selected_action": [str(s.pk) for s in subscriptions.values()],
+    }
+    response = admin_client.post(reverse(CHANGELIST), data)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="subscriptions-')
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [(r["email"], r["country"], r["status"], r["frequency"]) for r in rows] == [
+        ("ana@example.org", "Mexico", "pending", "immediate"),
+        ("cy@example.org", "Mexico", "unsubscribed", "immediate"),
+        ("ana@example.org", "Morocco", "active", "immediate"),
+        ("ben@example.org", "Morocco", "active", "weekly"),
+    ]
+    assert rows[2]["confirmed_at"] and not rows[0]["confirmed_at"]
+
+
+def test_staff_cannot_add_or_edit_a_subscription(admin_client, subscriptions):
+    active = subscriptions["active"]
+    assert admin_client.get(reverse("admin:subscriptions_subscription_add")).status_code == 403
+    change = reverse("admin:subscriptions_subscription_change", args=[active.pk])
+    admin_client.post(change, {"email": "other@example.org", "status": "pending"})
+    active.refresh_from_db()
+    assert (active.email, active.status) == ("ana@example.org", Status.ACTIVE)
+
+
+@pytest.mark.parametrize("model", ["countryupdate", "delivery"])
+def test_updates_and_deliveries_are_read_only(admin_client, model):
+    delivery = DeliveryFactory()
+    obj = delivery if model == "delivery" else delivery.update
+    assert admin_client.get(reverse(f"admin:subscriptions_{model}_add")).status_code == 403
+    change = admin_client.get(reverse(f"admin:subscriptions_{model}_change", args=[obj.pk]))
+    assert change.status_code == 200
+    assert not change.context["has_change_permission"]
+    assert not change.context["has_delete_permission"]
+    listing = admin_client.get(reverse(f"admin:subscriptions_{model}_changelist"))
+    assert listing.context["cl"].result_count == 1
