@@ -164,9 +164,9 @@ class ManageView(SignedLinkView):
         return ManageForm(data, subscriptions=followed)
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
-        return self.render(request, self.get_form())
+        return self.respond(request, self.get_form())
 
-    def render(self, request: HttpRequest, form: ManageForm, status: int = 200) -> HttpResponse:
+    def respond(self, request: HttpRequest, form: ManageForm, status: int = 200) -> HttpResponse:
         left = Subscription.objects.for_email(self.subscription.email).filter(
             status=Subscription.Status.UNSUBSCRIBED
         )
@@ -186,7 +186,7 @@ class ManageView(SignedLinkView):
             leaving = [by_pk[pk]] if (pk := request.POST["unsubscribe"]) in by_pk else []
         else:
             if not form.is_valid():
-                return self.render(request, form, status=400)
+                return self.respond(request, form, status=400)
             for subscription, frequency in form.chosen_frequencies():
                 services.subscription_frequency_set(subscription=subscription, frequency=frequency)
             messages.success(request, _("Your choices are saved."))

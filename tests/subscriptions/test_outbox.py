@@ -37,6 +37,11 @@ def fan_out(country, subscribers: int) -> CountryUpdate:
     return update
 
 
+def require_postgres() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: row locks (SKIP LOCKED) and a database a process shares")
+
+
 def assert_each_subscriber_got_exactly_one(sink: RecordingHandler, update: CountryUpdate):
     expected = set(update.deliveries.values_list("subscription__email", flat=True))
     counts = sink.count_by_recipient()
@@ -45,20 +50,23 @@ def assert_each_subscriber_got_exactly_one(sink: RecordingHandler, update: Count
     assert set(update.deliveries.values_list("status", flat=True)) == {Delivery.Status.SENT}
 
 
-@pytest.mark.django_db
-def test_interrupted_fan_out_resumes_without_duplicates(smtp_sink, morocco):
-    update = fan_out(morocco, 12)
-    smtp_sink.fail_after = 5  # the server starts refusing after five messages
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("threads", [1, pytest.param(4, marks=pytest.mark.postgres)])
+def test_interrupted_fan_out_resumes_without_duplicates(smtp_sink, morocco, threads):
+    if threads > 1:
+        require_postgres()  # batches in parallel only on PostgreSQL
+    update = fan_out(morocco, 40)
+    smtp_sink.fail_after = 13  # the server starts refusing after thirteen messages
 
     with pytest.raises(smtplib.SMTPDataError):
-        services.deliveries_send(update=update, batch_size=4)
+        services.deliveries_send(update=update, batch_size=5, threads=threads)
 
-    assert len(smtp_sink.raw_messages) == 5
-    assert update.deliveries.filter(status=Delivery.Status.SENT).count() == 5
-    assert update.deliveries.pending().count() == 7
+    assert len(smtp_sink.raw_messages) == 13
+    assert update.deliveries.filter(status=Delivery.Status.SENT).count() == 13
+    assert update.deliveries.pending().count() == 27
 
     smtp_sink.fail_after = None
-    assert services.deliveries_send(update=update, batch_size=4).sent == 7
+    assert services.deliveries_send(update=update, batch_size=5, threads=threads).sent == 27
     assert_each_subscriber_got_exactly_one(smtp_sink, update)
 
 
@@ -73,11 +81,6 @@ def test_task_failure_is_recorded_and_the_sweep_sends_the_rest(smtp_sink, morocc
     smtp_sink.fail_after = None
     assert tasks.send_pending_deliveries.enqueue().return_value == 4
     assert_each_subscriber_got_exactly_one(smtp_sink, update)
-
-
-def require_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: row locks (SKIP LOCKED) and a database a process shares")
 
 
 def wait_for_other_backends_to_leave(timeout: float = 10) -> None:
@@ -182,21 +185,4 @@ def test_concurrent_senders_skip_a_delivery_another_one_holds(smtp_sink, morocco
         release.set()
         thread.join()
     assert services.deliveries_send(update=update).sent == 1
-    assert_each_subscriber_got_exactly_one(smtp_sink, update)
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_parallel_batches_interrupted_and_resumed_send_each_once(smtp_sink, morocco):
-    require_postgres()
-    update = fan_out(morocco, 40)
-    smtp_sink.fail_after = 13
-
-    with pytest.raises(smtplib.SMTPDataError):
-        services.deliveries_send(update=update, batch_size=5, threads=4)
-
-    assert len(smtp_sink.raw_messages) == 13
-    assert update.deliveries.filter(status=Delivery.Status.SENT).count() == 13
-    smtp_sink.fail_after = None
-    assert services.deliveries_send(update=update, batch_size=5, threads=4).sent == 27
     assert_each_subscriber_got_exactly_one(smtp_sink, update)
