@@ -29,6 +29,9 @@ from subscriptions.models import (
 logger = logging.getLogger(__name__)
 
 CONFIRMATION_INTERVAL = datetime.timedelta(hours=24)
+# Confirmations one address may receive in that interval, all countries together: the form
+# cannot be used to flood somebody's inbox.
+CONFIRMATIONS_PER_ADDRESS = 5
 PENDING_LIFETIME = datetime.timedelta(days=7)
 DELIVERY_INSERT_BATCH = 1000
 SEND_BATCH = 200
@@ -81,14 +84,15 @@ def _deliveries_insert(subscriptions: SubscriptionQuerySet, **delivery_fields: o
 def subscription_request(*, email: str, country: Country, frequency: str) -> None:
     """Answer the subscribe form the same way whatever the address's state.
 
-    A new, pending or unsubscribed address gets (at most once a day) a confirmation link and
-    stays pending until it is used; an active subscription is left as it is: its owner
-    changes it through the manage link of any email.
+    A new, pending or unsubscribed address gets (at most once a day per country, and a few
+    times a day in all) a confirmation link and stays pending until it is used; an active
+    subscription is left as it is: its owner changes it through the manage link of any email.
     """
     now = timezone.now()
+    email = normalize_email(email)
     with transaction.atomic():
         subscription, _created = Subscription.objects.select_for_update().get_or_create(
-            email=normalize_email(email), country=country, defaults={"frequency": frequency}
+            email=email, country=country, defaults={"frequency": frequency}
         )
         if subscription.status == Subscription.Status.ACTIVE:
             return
@@ -97,7 +101,12 @@ def subscription_request(*, email: str, country: Country, frequency: str) -> Non
         subscription.unsubscribed_at = None
         subscription.confirmed_at = None
         last_sent = subscription.confirmation_sent_at
-        if last_sent is None or now - last_sent >= CONFIRMATION_INTERVAL:
+        sent_today = Subscription.objects.for_email(email).filter(
+            confirmation_sent_at__gt=now - CONFIRMATION_INTERVAL
+        )
+        if (last_sent is None or now - last_sent >= CONFIRMATION_INTERVAL) and (
+            sent_today.count() < CONFIRMATIONS_PER_ADDRESS
+        ):
             subscription.confirmation_sent_at = now
             transaction.on_commit(partial(tasks.send_confirmation.enqueue, subscription.pk))
         subscription.save()

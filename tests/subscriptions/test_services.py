@@ -116,6 +116,16 @@ class TestSubscriptionRequest:
             self.request(morocco)
         assert len(mail.outbox) == 3
 
+    def test_at_most_five_confirmations_a_day_to_one_address_in_all(
+        self, django_capture_on_commit_callbacks
+    ):
+        countries = CountryFactory.create_batch(7)
+        with django_capture_on_commit_callbacks(execute=True):
+            for country in countries:
+                self.request(country)
+        assert len(mail.outbox) == 5
+        assert Subscription.objects.filter(status=Status.PENDING).count() == 7
+
     def test_active_subscription_is_left_alone(self, morocco, django_capture_on_commit_callbacks):
         active = SubscriptionFactory(country=morocco, email="reader@example.org")
         with django_capture_on_commit_callbacks(execute=True):
