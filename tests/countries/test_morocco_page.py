@@ -135,7 +135,9 @@ def test_years_appear_in_order(morocco_page):
     assert shown == reference_years()
 
 
-def test_practices_with_their_descriptions(morocco_page):
+def test_practices_with_their_descriptions_then_the_subscribe_link(morocco_page):
     _, _, practices = reference_blocks()
-    practice_lines = [line for line in practices if line != "Subscribe to Morocco"]
+    *practice_lines, last_line = practices
     assert missing(practice_lines, morocco_page["practices"]) == []
+    assert last_line == "Subscribe to Morocco"
+    assert last_line in morocco_page["updates"]  # the section after the practices
