@@ -5,7 +5,6 @@ import re
 from collections.abc import Iterable
 
 import nh3
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from countries.models import Country, ForumYear
+from gfmd.ratelimit import RateLimit
 from practices.models import PracticeSubmission, Theme
 from practices.tasks import practice_acknowledgement_task, practice_moderators_notify_task
 from subscriptions.models import CountryUpdate
@@ -27,7 +27,7 @@ _HTML_TAG = re.compile(r"<[a-zA-Z/!]")
 RESERVED_SLUGS = frozenset({"submit"})
 
 SUBMISSIONS_PER_HOUR = 5
-_SUBMISSION_WINDOW_SECONDS = 60 * 60
+SUBMISSION_LIMIT = RateLimit(scope="practice-submission", limit=SUBMISSIONS_PER_HOUR)
 
 
 def practice_description_sanitise(html: str) -> str:
@@ -162,22 +162,3 @@ def _status_change(
     practice.rejection_reason = rejection_reason
     practice.save(update_fields=["status", "published_on", "rejection_reason", "updated_at"])
     return practice
-
-
-def _submission_counter_key(ip: str) -> str:
-    return f"practices:submissions:{ip}"
-
-
-def submission_allowance_check(*, ip: str) -> bool:
-    """True while this address has submitted fewer than SUBMISSIONS_PER_HOUR this hour."""
-    return cache.get(_submission_counter_key(ip), 0) < SUBMISSIONS_PER_HOUR
-
-
-def submission_allowance_use(*, ip: str) -> None:
-    """Count one submission; the window starts with the first submission of the hour."""
-    key = _submission_counter_key(ip)
-    if not cache.add(key, 1, timeout=_SUBMISSION_WINDOW_SECONDS):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=_SUBMISSION_WINDOW_SECONDS)

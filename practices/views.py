@@ -10,15 +10,15 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
+from gfmd.ratelimit import client_address
 from practices.filters import FacetChoice, PracticeFilter, Sort
 from practices.forms import HONEYPOT_FIELD, PracticeSubmissionForm
 from practices.models import PracticeSubmission
 from practices.search import CACHE_SECONDS, CachedResults, catalogue_version, filters_key
 from practices.services import (
+    SUBMISSION_LIMIT,
     SUBMISSIONS_PER_HOUR,
     practice_submit,
-    submission_allowance_check,
-    submission_allowance_use,
 )
 
 PAGE_SIZES = (10, 20, 50, 100)
@@ -114,20 +114,15 @@ class PracticeDetailView(DetailView):
         )
 
 
-def client_ip(request: HttpRequest) -> str:
-    """The address the rate limit counts. Behind a proxy, the proxy must set REMOTE_ADDR."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 class PracticeSubmitView(FormView):
     form_class = PracticeSubmissionForm
     template_name = "practices/practice_submit.html"
     success_url = reverse_lazy("practices:submit_thanks")
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        ip = client_ip(request)
+        ip = client_address(request)
         form = self.get_form()
-        if not submission_allowance_check(ip=ip):
+        if SUBMISSION_LIMIT.reached(ip):
             form.add_error(
                 None,
                 _(
@@ -138,11 +133,11 @@ class PracticeSubmitView(FormView):
             )
             return self.render_to_response(self.get_context_data(form=form), status=429)
         if form.is_spam:
-            submission_allowance_use(ip=ip)
+            SUBMISSION_LIMIT.hit(ip)
             return HttpResponseRedirect(self.get_success_url())
         if not form.is_valid():
             return self.form_invalid(form)
-        submission_allowance_use(ip=ip)
+        SUBMISSION_LIMIT.hit(ip)
         data = {key: value for key, value in form.cleaned_data.items() if key != HONEYPOT_FIELD}
         practice_submit(**data)
         return HttpResponseRedirect(self.get_success_url())

@@ -16,10 +16,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import FormView
 
 from countries.models import Country
+from gfmd.ratelimit import RateLimit, client_address
 from subscriptions import services
 from subscriptions.forms import ManageForm, SubscribeForm
 from subscriptions.models import CountryUpdate, Subscription
-from subscriptions.ratelimit import client_address, rate_limit_exceeded
 from subscriptions.tokens import (
     InvalidToken,
     Purpose,
@@ -42,12 +42,8 @@ class SubscribeView(FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if rate_limit_exceeded(
-            scope="subscribe",
-            key=client_address(request),
-            limit=settings.SUBSCRIBE_RATE_LIMIT_PER_HOUR,
-            window_seconds=3600,
-        ):
+        limit = RateLimit(scope="subscribe", limit=settings.SUBSCRIBE_RATE_LIMIT_PER_HOUR)
+        if limit.hit(client_address(request)):
             return render(
                 request,
                 "subscriptions/subscribe_limited.html",

@@ -8,14 +8,11 @@ from django.core.exceptions import ValidationError
 
 from practices.models import PracticeSubmission
 from practices.services import (
-    SUBMISSIONS_PER_HOUR,
     practice_description_sanitise,
     practice_publish,
     practice_reject,
     practice_slug_make,
     practice_submit,
-    submission_allowance_check,
-    submission_allowance_use,
 )
 from subscriptions.models import CountryUpdate
 from tests.factories import PracticeFactory
@@ -215,12 +212,3 @@ class TestReject:
 
         practice.refresh_from_db()
         assert practice.status == PracticeSubmission.Status.PENDING
-
-
-def test_submission_allowance_counts_per_address():
-    for _ in range(SUBMISSIONS_PER_HOUR):
-        assert submission_allowance_check(ip="10.0.0.1")
-        submission_allowance_use(ip="10.0.0.1")
-
-    assert not submission_allowance_check(ip="10.0.0.1")
-    assert submission_allowance_check(ip="10.0.0.2")
