@@ -1,29 +1,18 @@
 from __future__ import annotations
 
-import csv
-
 from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from countries.models import Country
+from gfmd.importexport import GfmdExportMixin
 from subscriptions import services
 from subscriptions.models import CountryUpdate, Delivery, Subscription
-
-EXPORT_FIELDS = [
-    "email",
-    "country",
-    "frequency",
-    "status",
-    "created_at",
-    "confirmed_at",
-    "unsubscribed_at",
-]
+from subscriptions.resources import SubscriptionResource
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -40,7 +29,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(GfmdExportMixin, admin.ModelAdmin):
     """Consent comes only from the address itself (double opt-in): staff cannot add or edit a
     subscription, but can resend a confirmation, export, and delete (an erasure request)."""
 
@@ -59,8 +48,10 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "confirmed_at",
         "unsubscribed_at",
     ]
-    actions = ["resend_confirmation", "export_csv"]
-    change_list_template = "subscriptions/admin/subscription_change_list.html"
+    actions = ["resend_confirmation"]
+    resource_classes = [SubscriptionResource]
+    # The Export button and ours, above the list.
+    import_export_change_list_template = "subscriptions/admin/subscription_change_list.html"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -122,32 +113,6 @@ class SubscriptionAdmin(admin.ModelAdmin):
                 % {"count": skipped},
                 messages.WARNING,
             )
-
-    @admin.action(description=_("Export the selected subscriptions (CSV)"), permissions=["view"])
-    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-        stamp = timezone.now().strftime("%Y%m%d-%H%M")
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="subscriptions-{stamp}.csv"'
-        writer = csv.writer(response)
-        writer.writerow(EXPORT_FIELDS)
-        for subscription in queryset.select_related("country").order_by("country__name", "email"):
-            writer.writerow(
-                [
-                    subscription.email,
-                    subscription.country.name,
-                    subscription.frequency,
-                    subscription.status,
-                    *(
-                        value.isoformat() if value else ""
-                        for value in (
-                            subscription.created_at,
-                            subscription.confirmed_at,
-                            subscription.unsubscribed_at,
-                        )
-                    ),
-                ]
-            )
-        return response
 
 
 @admin.register(CountryUpdate)

@@ -1,0 +1,27 @@
+"""Export of subscriptions (never imported: every address must confirm for itself).
+
+The secret that signs an address's links stays out of every export.
+"""
+
+from __future__ import annotations
+
+from gfmd.importexport import GfmdResource, country_field
+from subscriptions.models import Subscription
+
+
+class SubscriptionResource(GfmdResource):
+    country = country_field()
+    export_select_related = ("country",)
+
+    class Meta:
+        model = Subscription
+        fields = (
+            "email",
+            "country",
+            "frequency",
+            "status",
+            "created_at",
+            "confirmed_at",
+            "unsubscribed_at",
+        )
+        export_order = fields
