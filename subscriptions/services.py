@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -371,13 +372,25 @@ class _Sender:
         self.report = SendReport()
         self.notifications = emails.Notifications()
         self.digest_updates = _DigestUpdates()
+        # Django's own SMTP backend would build and serialise each message again; a
+        # notification has its bytes from its update's template. Any other backend (a
+        # subclass too: it may sign or rewrite messages) gets the message object.
+        self.direct = type(smtp) is SMTPBackend
+
+    def send(self, message: emails.Notification) -> None:
+        if not self.direct:
+            self.smtp.send_messages([message])
+            return
+        if self.smtp.connection is None:
+            self.smtp.open()
+        self.smtp.connection.sendmail(*message.smtp_envelope())
 
     def deliver(self, delivery: Delivery) -> None:
         with transaction.atomic():
             if not _claim_as_sent(delivery):
                 return  # another sender has it, or sent it since this batch was read
             try:
-                self.smtp.send_messages([self.message(delivery)])
+                self.send(self.message(delivery))
             except smtplib.SMTPRecipientsRefused as error:
                 logger.warning("Delivery %s refused: %s", delivery.pk, error)
                 Delivery.objects.filter(pk=delivery.pk).update(
@@ -387,7 +400,7 @@ class _Sender:
             else:
                 self.report.sent += 1
 
-    def message(self, delivery: Delivery) -> EmailMultiAlternatives:
+    def message(self, delivery: Delivery) -> emails.Notification:
         if delivery.update is not None:
             return self.notifications.update(delivery.subscription, delivery.update)
         return self.notifications.digest(

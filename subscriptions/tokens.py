@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import re
 
 from django.core import signing
 from django.urls import reverse
@@ -49,6 +50,29 @@ def make_token(subscription: Subscription, purpose: Purpose) -> str:
 
 def link_path(subscription: Subscription, purpose: Purpose) -> str:
     return reverse(purpose.url_name, kwargs={"token": make_token(subscription, purpose)})
+
+
+class LinkPaths:
+    """`link_path` for one subscriber after another: each purpose's URL is reversed once,
+    with a stand-in token, and each token is put in its place (reverse() costs three times
+    what signing the token does)."""
+
+    _STAND_IN = "token-stand-in"
+    _AS_IS = re.compile(r"[A-Za-z0-9._~:-]+")  # what reverse() puts in a path unquoted
+
+    def __init__(self) -> None:
+        self._around: dict[Purpose, tuple[str, str]] = {}
+
+    def __call__(self, subscription: Subscription, purpose: Purpose) -> str:
+        token = make_token(subscription, purpose)
+        if not self._AS_IS.fullmatch(token):
+            return reverse(purpose.url_name, kwargs={"token": token})
+        if purpose not in self._around:
+            path = reverse(purpose.url_name, kwargs={"token": self._STAND_IN})
+            before, after = path.split(self._STAND_IN)
+            self._around[purpose] = (before, after)
+        before, after = self._around[purpose]
+        return f"{before}{token}{after}"
 
 
 def read_token(token: str, purpose: Purpose) -> tuple[int, str]:
