@@ -3,14 +3,15 @@ for what differs per subscriber (To, Date, Message-ID, the links and List-Unsubs
 
 Django builds and serialises every message with the standard library's email package, which
 folds every header through `email.header.Header` and compiles a regular expression per
-message to check its multipart boundary: about 0.8 ms of CPU per email, seven times what
-sending it costs. A notification's messages differ only in a few values, so its template is
-serialised once by Django itself, with stand-ins, and each message is that template with the
+message to check its multipart boundary: building, serialising and checking the addresses
+of a notification cost the sender about 0.55 ms of CPU, over four times what sending it
+does. A notification's messages differ only in a few values, so its template is serialised
+once by Django itself, with stand-ins, and each message is that template with the
 subscriber's values in. `fill()` gives exactly the bytes Django would give for that message
-(only the boundary, a random string, differs, and it is the same for the whole run), and
-answers None wherever that could not be guaranteed (a link that would make a line longer
-than SMTP allows, which Django would quoted-printable encode): the caller then lets Django
-build that message.
+(only the boundary, a random string, differs; it is the same for all of the template's
+messages), and answers None wherever that could not be guaranteed (a link that would make a
+line longer than SMTP allows, which Django would quoted-printable encode): the caller then
+lets Django build that message.
 """
 
 from __future__ import annotations
@@ -113,8 +114,13 @@ class MessageTemplate:
         segments: list[_Segment] = []
         start = 0
         for match in re.finditer(b"|".join(map(re.escape, slots)), data):
-            if (match.group() in header_slots) != (match.start() < head_end):
-                return None  # a stand-in where it cannot be filled in
+            if match.group() in header_slots:
+                after_line_break = data[match.start() - 2 : match.start()] == CRLF
+                where_it_belongs = after_line_break and match.start() < head_end
+            else:
+                where_it_belongs = match.start() >= head_end
+            if not where_it_belongs:
+                return None
             segments.append(_Segment(data[start : match.start()], match.group()))
             start = match.end()
         segments.append(_Segment(data[start:], None))
