@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -56,35 +57,45 @@ class ParticipationFilter(admin.SimpleListFilter):
 # what readers see (RecordsCountryUpdates), which emails the country's subscribers.
 
 
-class AttendanceInline(admin.TabularInline):
+class CompactInline(admin.TabularInline):
+    """A table row per record: related records are chosen, not edited, from here."""
+
+    extra = 0
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and isinstance(formfield.widget, RelatedFieldWidgetWrapper):
+            widget = formfield.widget
+            widget.can_add_related = widget.can_change_related = False
+            widget.can_delete_related = widget.can_view_related = False
+        return formfield
+
+
+class AttendanceInline(CompactInline):
     model = Attendance
     fields = ["forum_year", "attended_meeting", "attended_prep_meetings", "attended_summit"]
     autocomplete_fields = ["forum_year"]
-    extra = 0
 
 
-class RoundtableRoleInline(admin.TabularInline):
+class RoundtableRoleInline(CompactInline):
     model = RoundtableRole
     fields = ["forum_year", "role", "roundtable", "session"]
     autocomplete_fields = ["forum_year", "roundtable"]
-    extra = 0
 
 
-class CountryThematicMeetingInline(admin.TabularInline):
+class CountryThematicMeetingInline(CompactInline):
     model = ThematicMeetingParticipation
     fields = ["meeting", "role"]
     autocomplete_fields = ["meeting"]
-    extra = 0
     verbose_name = _("thematic meeting")
     verbose_name_plural = _("thematic meetings")
 
 
-class ContributionInline(admin.TabularInline):
+class ContributionInline(CompactInline):
     model = Contribution
     fields = ["forum_year", "amount", "currency", "earmarked", "note"]
     autocomplete_fields = ["forum_year"]
     ordering = ["forum_year__sort_year", "pk"]
-    extra = 0
 
 
 @admin.register(Country)
@@ -128,10 +139,9 @@ class CountryAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistoryAd
         return response
 
 
-class RoundtableInline(admin.TabularInline):
+class RoundtableInline(CompactInline):
     model = Roundtable
     fields = ["number", "title"]
-    extra = 0
 
 
 @admin.register(ForumYear)
@@ -215,11 +225,10 @@ class RoundtableRoleAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHi
     autocomplete_fields = ["country", "forum_year", "roundtable"]
 
 
-class ParticipationInline(admin.TabularInline):
+class ParticipationInline(CompactInline):
     model = ThematicMeetingParticipation
     fields = ["country", "role"]
     autocomplete_fields = ["country"]
-    extra = 0
 
 
 @admin.register(ThematicMeeting)

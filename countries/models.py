@@ -81,7 +81,10 @@ class CountryQuerySet(models.QuerySet):
 class Country(TimeStampedModel):
     name = models.CharField(_("short name"), max_length=100, help_text=_("As in lists: Morocco."))
     slug = models.SlugField(
-        _("slug"), max_length=100, unique=True, help_text=_("The page address: /countries/<slug>/.")
+        _("slug"),
+        max_length=100,
+        unique=True,
+        help_text=_("The last part of the page address: morocco for /countries/morocco/."),
     )
     official_name = models.CharField(
         _("official name"), max_length=200, blank=True, help_text=_("Kingdom of Morocco.")

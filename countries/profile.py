@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import groupby
 
+from django.db import models
 from django.db.models import F
 from django.utils import dateformat
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from countries.models import (
     Contribution,
     Country,
     ForumYear,
+    Roundtable,
     RoundtableRole,
     ThematicMeeting,
     ThematicMeetingParticipation,
@@ -172,6 +174,34 @@ def country_profile(country: Country) -> list[YearSection]:
         year.chair_countries = chairs[year.pk]
 
     return sorted(sections.values(), key=lambda s: (s.forum_year.sort_year, s.forum_year.label))
+
+
+def countries_shown_with(obj: models.Model) -> set[int]:
+    """Primary keys of the countries whose page shows `obj`: as stored for a saved
+    roundtable, meeting or year; by its own country field for a country's record."""
+    if isinstance(obj, Country):
+        return {obj.pk} if obj.pk else set()
+    if not isinstance(obj, Roundtable | ThematicMeeting | ForumYear):
+        return {obj.country_id} if getattr(obj, "country_id", None) else set()
+    if obj.pk is None:
+        return set()
+    if isinstance(obj, Roundtable):
+        shown_in = [(RoundtableRole, "roundtable")]
+    elif isinstance(obj, ThematicMeeting):
+        shown_in = [(ThematicMeetingParticipation, "meeting")]
+    else:
+        shown_in = [
+            (Attendance, "forum_year"),
+            (RoundtableRole, "forum_year"),
+            (Contribution, "forum_year"),
+            (ThematicMeetingParticipation, "meeting__forum_year"),
+        ]
+    return set().union(
+        *(
+            model.objects.filter(**{lookup: obj}).values_list("country", flat=True)
+            for model, lookup in shown_in
+        )
+    )
 
 
 def profile_lines(country: Country) -> Snapshot:

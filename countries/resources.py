@@ -55,7 +55,7 @@ class CountryRecordResource(GfmdResource):
     country = country_field()
 
     def affected_countries(self, instance: models.Model, row: dict) -> set[int]:
-        return related_ids(getattr(instance, "country", None)) | related_ids(
+        return super().affected_countries(instance, row) | related_ids(
             clean_or_none(self, "country", row)
         )
 
@@ -76,13 +76,8 @@ class CountryResource(GfmdResource):
         )
         import_id_fields = ("iso3",)
 
-    def affected_countries(self, instance: Country, row: dict) -> set[int]:
-        return {instance.pk} if instance.pk else set()
-
 
 class ForumYearResource(GfmdResource):
-    """A forum year's label and dates show in no country's profile lines: no country updates."""
-
     chairs = countries_field("chairs")
     export_prefetch_related = ("chairs",)
 
@@ -115,11 +110,6 @@ class RoundtableResource(GfmdResource):
         if not lookup["number"]:
             lookup["title"] = self.fields["title"].clean(row)
         return lookup
-
-    def affected_countries(self, instance: Roundtable, row: dict) -> set[int]:
-        if not instance.pk:
-            return set()
-        return set(instance.roles.values_list("country_id", flat=True))
 
 
 class RoundtableRoleResource(CountryRecordResource):
@@ -162,11 +152,6 @@ class ThematicMeetingResource(GfmdResource):
         model = ThematicMeeting
         fields = ("forum_year", "title", "kind", "start_date", "end_date", "city", "host_country")
         import_id_fields = ("forum_year", "title")
-
-    def affected_countries(self, instance: ThematicMeeting, row: dict) -> set[int]:
-        if not instance.pk:
-            return set()
-        return set(instance.participations.values_list("country_id", flat=True))
 
 
 class ThematicMeetingParticipationResource(CountryRecordResource):

@@ -52,7 +52,7 @@ from import_export.resources import Diff, ModelResource
 from import_export.results import Result, RowResult
 
 from countries.models import Country, ForumYear
-from countries.profile import describe_profile_changes, profile_lines
+from countries.profile import countries_shown_with, describe_profile_changes, profile_lines
 from subscriptions.models import CountryUpdate
 from subscriptions.services import country_update_record
 
@@ -929,8 +929,9 @@ class GfmdResource(ModelResource):
         return self._meta.model.history.model
 
     def affected_countries(self, instance: models.Model, row: dict) -> set[int]:
-        """Primary keys of the countries whose page this row may change, before it is written."""
-        return set()
+        """Primary keys of the countries whose page this row may change, before it is written:
+        those showing the record as stored; subclasses add what the row's columns name."""
+        return countries_shown_with(instance)
 
     def after_init_instance(self, instance: models.Model, new: bool, row: dict, **kwargs) -> None:
         if kwargs.get("dry_run"):

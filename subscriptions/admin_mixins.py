@@ -16,49 +16,17 @@ from django.db.models import QuerySet
 from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
 
-from countries.models import (
-    Attendance,
-    Contribution,
-    Country,
-    ForumYear,
-    Roundtable,
-    RoundtableRole,
-    ThematicMeeting,
-    ThematicMeetingParticipation,
+from countries.models import Country
+from countries.profile import (
+    Snapshot,
+    countries_shown_with,
+    describe_profile_changes,
+    profile_lines,
 )
-from countries.profile import Snapshot, describe_profile_changes, profile_lines
 from subscriptions.models import CountryUpdate
 from subscriptions.services import country_update_record
 
 SNAPSHOTS = "_gfmd_profile_snapshots"
-
-
-def countries_shown_with(obj: models.Model) -> set[int]:
-    """Primary keys of the countries whose page shows `obj`: as stored for a saved
-    roundtable, meeting or year; by its own country field for a country's record."""
-    if isinstance(obj, Country):
-        return {obj.pk} if obj.pk else set()
-    if not isinstance(obj, Roundtable | ThematicMeeting | ForumYear):
-        return {obj.country_id} if getattr(obj, "country_id", None) else set()
-    if obj.pk is None:
-        return set()
-    if isinstance(obj, Roundtable):
-        shown_in = [(RoundtableRole, "roundtable")]
-    elif isinstance(obj, ThematicMeeting):
-        shown_in = [(ThematicMeetingParticipation, "meeting")]
-    else:
-        shown_in = [
-            (Attendance, "forum_year"),
-            (RoundtableRole, "forum_year"),
-            (Contribution, "forum_year"),
-            (ThematicMeetingParticipation, "meeting__forum_year"),
-        ]
-    return set().union(
-        *(
-            model.objects.filter(**{lookup: obj}).values_list("country", flat=True)
-            for model, lookup in shown_in
-        )
-    )
 
 
 class RecordsCountryUpdates:

@@ -66,7 +66,7 @@ class Bar:
     height: float
 
 
-BAR_CHART_HEIGHT = 160
+BAR_CHART_HEIGHT = 120
 BAR_WIDTH = 36
 BAR_GAP = 10
 

@@ -130,6 +130,16 @@ def test_country_page_lists_contributions_in_year_order(editor_client, morocco):
     assert [form.instance for form in formset.initial_forms] == [earlier, later]
 
 
+def test_profile_inlines_choose_related_records_without_editing_them(editor_client, morocco):
+    ContributionFactory(country=morocco)
+
+    html = editor_client.get(change_url(morocco)).content.decode()
+
+    assert 'id="id_contributions-0-forum_year"' in html
+    for link in ("add", "change", "delete", "view"):
+        assert f'id="{link}_id_contributions-0-forum_year"' not in html
+
+
 def test_view_on_site_leads_to_the_public_country_page(editor_client, morocco):
     content_type = ContentType.objects.get_for_model(Country)
     link = reverse("admin:view_on_site", args=[content_type.pk, morocco.pk])

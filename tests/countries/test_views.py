@@ -86,7 +86,7 @@ class TestCountryDetail:
         text_2007 = section_text(html, "2007")
         text_2008 = section_text(html, "2008")
         assert "Chair: Belgium" in text_2007
-        assert "Summit: Brussels" in text_2007
+        assert "Summit: Brussels, 1-3 November 2007" in text_2007
         assert "Attended Meeting" in text_2007
         assert "No Financial Contribution" in text_2007
         assert "USD 50,000 non-earmarked" in text_2008
@@ -169,6 +169,7 @@ class TestForumYears:
         )
         html = client.get(year.get_absolute_url()).content.decode()
         assert "Skills matching" in html and "Diaspora and business" in html
+        assert f"14-15 June {year.sort_year}" in html  # the meeting's dates
         assert f'href="/countries/morocco/#year-{year.label}"' in html
         assert 'class="on"><title>Morocco</title>' in html  # the map's dot
 
