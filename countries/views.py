@@ -9,13 +9,14 @@ from django_filters.views import FilterView
 from countries.filters import CountryFilter
 from countries.models import Country, ForumYear, RoundtableRole, ThematicMeeting
 from countries.profile import country_profile
+from gfmd.pagination import ForgivingPaginationMixin
 from practices.models import PracticeSubmission
 from subscriptions.models import CountryUpdate
 
 RECENT_UPDATES_SHOWN = 5
 
 
-class CountryListView(FilterView):
+class CountryListView(ForgivingPaginationMixin, FilterView):
     filterset_class = CountryFilter
     template_name = "countries/country_list.html"
     paginate_by = 60

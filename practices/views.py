@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
+from gfmd.pagination import ForgivingPaginationMixin
 from gfmd.ratelimit import client_address
 from practices.filters import FacetChoice, PracticeFilter, Sort
 from practices.forms import HONEYPOT_FIELD, PracticeSubmissionForm
@@ -25,7 +26,7 @@ PAGE_SIZES = (10, 20, 50, 100)
 DEFAULT_PAGE_SIZE = 20
 
 
-class PracticeListView(FilterView):
+class PracticeListView(ForgivingPaginationMixin, FilterView):
     filterset_class = PracticeFilter
     template_name = "practices/practice_list.html"
     context_object_name = "practices"

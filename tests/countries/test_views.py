@@ -58,6 +58,13 @@ class TestCountryList:
         response = client.get(f"{reverse('countries:list')}?{query}")
         assert names_listed(response) == expected
 
+    @pytest.mark.parametrize(("page", "shown"), [("2", 2), ("99", 2), ("abc", 1), ("-1", 2)])
+    def test_a_page_number_out_of_range_shows_the_nearest_page(self, client, page, shown):
+        CountryFactory.create_batch(60)  # 63 countries: two pages of 60
+        response = client.get(f"{reverse('countries:list')}?page={page}")
+        assert response.status_code == 200
+        assert response.context["page_obj"].number == shown
+
     def test_unknown_region_is_a_form_error_not_a_crash(self, client):
         response = client.get(f"{reverse('countries:list')}?region=Atlantis")
         assert response.status_code == 200

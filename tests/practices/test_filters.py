@@ -323,9 +323,10 @@ def test_an_invalid_value_does_not_drop_the_valid_filters(client, practices):
     assert len(response.context["filter"].error_messages) == 2
 
 
-def test_page_out_of_range_is_not_found(client, practices):
-    assert client.get(f"{LIST}?page=99").status_code == 404
-    assert client.get(f"{LIST}?page=abc").status_code == 404
+def test_a_page_out_of_range_shows_the_nearest_page(client, practices):
+    last = client.get(f"{LIST}?per_page=10").context["paginator"].num_pages
+    assert client.get(f"{LIST}?per_page=10&page=99").context["page_obj"].number == last
+    assert client.get(f"{LIST}?per_page=10&page=abc").context["page_obj"].number == 1
 
 
 def test_active_filters_link_to_the_page_without_them(client, practices):
