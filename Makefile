@@ -6,7 +6,7 @@ PORT ?= 8000
 # A local run is a development run: DEBUG on, SQLite unless DATABASE_URL says otherwise.
 LOCAL_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: install run test lint format worker benchmarks
+.PHONY: install run test lint format worker
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
