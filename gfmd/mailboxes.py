@@ -87,9 +87,10 @@ class PlainEmailField(forms.EmailField):
 
 
 def mailbox_lock(key: str) -> None:
-    """Wait for, then hold until the transaction ends, a lock on one inbox: writes that
-    count what the inbox was sent take their turns (a PostgreSQL advisory lock; SQLite lets
-    one transaction write at a time anyway)."""
+    """Wait for, then hold until the transaction ends, a lock on one inbox: transactions that
+    count what the inbox was sent, then send more, take their turns (a PostgreSQL advisory
+    lock). SQLite, for development only, lets one transaction write at a time: a second one
+    fails rather than sends too much."""
     if connection.vendor != "postgresql":
         return
     number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
