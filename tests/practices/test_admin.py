@@ -150,8 +150,8 @@ def test_moving_a_published_practice_updates_the_removed_and_the_added_country(
     assert edit(editor_client, practice, countries=[france.pk, mexico.pk]).status_code == 302
 
     assert updates() == [
-        ("MAR", 'Practices: removed "Diaspora bonds"', "admin"),
         ("MEX", 'Practices: added "Diaspora bonds"', "admin"),
+        ("MAR", 'Practices: removed "Diaspora bonds"', "admin"),
     ]
 
 
@@ -184,7 +184,7 @@ def test_reverting_a_practice_records_the_change_on_its_countries(editor_client,
     assert response.status_code == 302
     practice.refresh_from_db()
     assert practice.title == "Diaspora bonds"
-    assert [summary for _iso3, summary, _source in updates()] == [
+    assert list(CountryUpdate.objects.values_list("summary", flat=True)) == [  # newest first
         'Practices: added "Diaspora bonds"\nPractices: removed "Diaspora bond"',
         'Practices: added "Diaspora bond"\nPractices: removed "Diaspora bonds"',
     ]

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from countries.models import Attendance, Contribution, Country, RoundtableRole, ThematicMeeting
-from subscriptions.admin_mixins import countries_shown_with
+from countries.profile import countries_shown_with
 from subscriptions.models import CountryUpdate
 from tests.admin_forms import add_inline_row, form_data
 from tests.concurrency import at_once, meet_before_saving, require_postgres
