@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from countries.models import Country, ForumYear
+from countries.profile import countries_shown_with
 from gfmd.ratelimit import RateLimit
 from practices.models import PracticeSubmission, Theme
 from practices.tasks import practice_acknowledgement_task, practice_moderators_notify_task
@@ -140,12 +141,11 @@ def _status_change(
     """Lock the practice's countries, then its row (the order of every writer of a country
     page), refuse a change to the status it already has, save the new one, and record an
     update on each country whose page now reads differently."""
-    countries = practice.countries.values_list("pk", flat=True)
     with country_updates_recorded(
-        source=CountryUpdate.Source.PRACTICE, countries=countries
+        source=CountryUpdate.Source.PRACTICE, countries=countries_shown_with(practice)
     ) as recorder:
         practice = PracticeSubmission.objects.select_for_update().get(pk=practice.pk)
-        recorder.watch(practice.countries.values_list("pk", flat=True))  # changed meanwhile
+        recorder.watch(countries_shown_with(practice))  # if they changed meanwhile
         if practice.status == status:
             raise ValidationError(
                 _("“%(title)s” is already %(status)s."),
