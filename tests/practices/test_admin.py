@@ -188,3 +188,13 @@ def test_reverting_a_practice_records_the_change_on_its_countries(editor_client,
         'Practices: added "Diaspora bonds"\nPractices: removed "Diaspora bond"',
         'Practices: added "Diaspora bond"\nPractices: removed "Diaspora bonds"',
     ]
+
+
+def test_deleting_a_published_practice_records_its_removal(editor_client, morocco):
+    practice = PracticeFactory(title="Diaspora bonds", countries=[morocco])
+    delete = reverse("admin:practices_practicesubmission_delete", args=[practice.pk])
+
+    assert editor_client.post(delete, {"post": "yes"}).status_code == 302
+
+    assert not PracticeSubmission.objects.exists()
+    assert updates() == [("MAR", 'Practices: removed "Diaspora bonds"', "admin")]
