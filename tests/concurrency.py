@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 from django.db import connection, connections, models
+from django.test import Client
+
+from tests.factories import UserFactory
 
 # How long a request held before its write waits for the other one to get there too.
 MEETING_TIMEOUT = 1.0
@@ -17,6 +20,14 @@ MEETING_TIMEOUT = 1.0
 def require_postgres() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: concurrent transactions and row locks")
+
+
+def staff_client(username: str) -> Client:
+    """A browser of its own, logged in as a superuser (the groups the migrations create are
+    gone in a test that commits, once an earlier one has flushed the database)."""
+    client = Client()
+    client.force_login(UserFactory(username=username, is_staff=True, is_superuser=True))
+    return client
 
 
 def meet_before_saving(monkeypatch: pytest.MonkeyPatch, model: type[models.Model], parties: int):

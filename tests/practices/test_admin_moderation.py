@@ -12,8 +12,8 @@ from django.urls import reverse
 from practices.models import PracticeSubmission
 from subscriptions.models import CountryUpdate
 from tests.admin_forms import form_data
-from tests.concurrency import at_once, meet_before_saving, require_postgres
-from tests.factories import PracticeFactory, UserFactory
+from tests.concurrency import at_once, meet_before_saving, require_postgres, staff_client
+from tests.factories import PracticeFactory
 
 CHANGELIST = reverse("admin:practices_practicesubmission_changelist")
 PENDING = PracticeSubmission.Status.PENDING
@@ -223,12 +223,6 @@ def test_moderator_taking_a_practice_offline_in_the_form_records_updates(
     assert [(u.country, u.summary) for u in updates] == [(france, summary), (morocco, summary)]
 
 
-def moderator(username: str) -> Client:
-    client = Client()
-    client.force_login(UserFactory(username=username, is_staff=True, is_superuser=True))
-    return client
-
-
 def publish_with_the_action(client: Client, practice: PracticeSubmission):
     data = {"action": "publish_selected", "_selected_action": [practice.pk]}
     return client.post(CHANGELIST, data)
@@ -252,7 +246,7 @@ def test_two_moderators_publishing_at_once_record_one_update_per_country(
     practice = pending(title="Diaspora bonds", countries=[morocco, france])
     posts = []
     for index, path in enumerate(paths):
-        client = moderator(f"moderator{index}")
+        client = staff_client(f"moderator{index}")
         if path == "form":
             posts.append(publish_in_the_form(client, practice))
         else:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 
 from countries.models import Attendance, Contribution, Country, RoundtableRole, ThematicMeeting
 from countries.profile import countries_shown_with
 from subscriptions.models import CountryUpdate
 from tests.admin_forms import add_inline_row, form_data
-from tests.concurrency import at_once, meet_before_saving, require_postgres
+from tests.concurrency import at_once, meet_before_saving, require_postgres, staff_client
 from tests.factories import (
     AttendanceFactory,
     ContributionFactory,
@@ -21,7 +20,6 @@ from tests.factories import (
     RoundtableRoleFactory,
     SubscriptionFactory,
     ThematicMeetingParticipationFactory,
-    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -205,12 +203,6 @@ def test_countries_shown_with(morocco, tunisia, rt_1_2):
     assert countries_shown_with(rt_1_2) == {morocco.pk, tunisia.pk}
     assert countries_shown_with(rt_1_2.forum_year) == {morocco.pk, tunisia.pk}
     assert countries_shown_with(RoundtableRole(roundtable=rt_1_2)) == set()
-
-
-def staff_client(username: str) -> Client:
-    client = Client()
-    client.force_login(UserFactory(username=username, is_staff=True, is_superuser=True))
-    return client
 
 
 @pytest.mark.postgres
