@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from simple_history.utils import bulk_create_with_history
 
@@ -28,10 +28,9 @@ from countries.models import (
     ThematicMeeting,
     ThematicMeetingParticipation,
 )
-from countries.profile import Snapshot, describe_profile_changes, profile_lines
 from practices.models import PracticeSubmission
 from subscriptions.models import CountryUpdate
-from subscriptions.services import country_update_record
+from subscriptions.services import CountryUpdateRecorder, country_updates_recorded
 
 CHANGE_REASON = "Reference data loaded (load_gfmd_data)"
 M = TypeVar("M", bound=models.Model)
@@ -142,8 +141,10 @@ def upsert(
 def gfmd_data_load(*, data: DataSet) -> LoadReport:
     """Load the whole data set in one transaction and record a country update for every
     country whose page now reads differently."""
-    with transaction.atomic():
-        return Loader(data).run()
+    with country_updates_recorded(source=CountryUpdate.Source.DATA_LOAD) as recorder:
+        report = Loader(data, recorder).run()
+    report.updates = recorder.updates
+    return report
 
 
 def roundtable_key(values: dict[str, Any]) -> Hashable:
@@ -161,8 +162,9 @@ def without(record: Any, *names: str) -> dict[str, Any]:
 class Loader:
     """One load: countries and forum years first, then the profiles that refer to them."""
 
-    def __init__(self, data: DataSet) -> None:
+    def __init__(self, data: DataSet, recorder: CountryUpdateRecorder) -> None:
         self.data = data
+        self.recorder = recorder
         self.report = LoadReport()
 
     def upsert(
@@ -182,6 +184,11 @@ class Loader:
 
     def run(self) -> LoadReport:
         data = self.data
+        # The pages before anything they show changes: the countries there are, then those
+        # the load creates (whose page so far shows only what the files say of the country).
+        self.recorder.watch(
+            Country.objects.filter(iso3__in=data.profile_countries).values_list("pk", flat=True)
+        )
         countries = self.upsert(
             Country,
             "countries",
@@ -202,12 +209,8 @@ class Loader:
         )
         self.year_ids = {label: year.pk for label, year in forum_years.items()}
 
-        # Snapshots before the profile rows (and the roundtables and meetings they show) change.
-        profile_countries = [countries[iso3] for iso3 in sorted(data.profile_countries)]
-        before = {country.pk: profile_lines(country) for country in profile_countries}
+        self.recorder.watch(self.ids_of(data.profile_countries))
         self.load_profiles()
-        for country in profile_countries:
-            self.record_update(country, before[country.pk])
         return self.report
 
     def ids_of(self, codes: Iterable[str]) -> set[int]:
@@ -336,12 +339,3 @@ class Loader:
                 slug__in=[r.slug for r in data.practices]
             ).prefetch_related("countries"),
         )
-
-    def record_update(self, country: Country, before: Snapshot) -> None:
-        summary = describe_profile_changes(before, profile_lines(country))
-        if summary:
-            self.report.updates.append(
-                country_update_record(
-                    country=country, summary=summary, source=CountryUpdate.Source.DATA_LOAD
-                )
-            )

@@ -25,7 +25,7 @@ class CountryUpdate(models.Model):
 
     class Source(models.TextChoices):
         ADMIN = "admin", _("Edited in the admin")
-        PRACTICE = "practice", _("Practice published")
+        PRACTICE = "practice", _("Practice moderated")
         IMPORT = "import", _("Imported")
         DATA_LOAD = "data_load", _("Reference data loaded")
 

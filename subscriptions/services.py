@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime
 import logging
 import smtplib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from countries.models import Country
+from countries.profile import Snapshot, describe_profile_changes, profile_lines
 from gfmd.mailboxes import address_canonical, mailbox_key, mailbox_lock
 from subscriptions import emails, tasks
 from subscriptions.models import (
@@ -60,6 +61,57 @@ def country_update_record(*, country: Country, summary: str, source: str) -> Cou
         if deliveries_create_for_update(update=update):
             transaction.on_commit(partial(tasks.send_update_notifications.enqueue, update.pk))
     return update
+
+
+class CountryUpdateRecorder:
+    """One update per country whose page a change made read differently.
+
+    `watch` locks the rows of the countries a change may show on (in primary-key order, so
+    two recorders never wait for each other in a circle) and reads their pages; call it
+    before the change writes anything those pages show. `record` reads them again and
+    records what a reader sees differently. A second save of the same change waits at the
+    lock until the first one commits, then reads the page with that change in it, and
+    records nothing. Use it inside a transaction; `country_updates_recorded` opens one.
+    """
+
+    def __init__(self, *, source: str) -> None:
+        self.source = source
+        self.before: dict[int, Snapshot] = {}
+        self.updates: list[CountryUpdate] = []
+
+    def watch(self, countries: Iterable[int]) -> None:
+        """The pages as they are before this change; a page read once is kept."""
+        new = set(countries) - self.before.keys()
+        if new:
+            for country in Country.objects.select_for_update().filter(pk__in=new).order_by("pk"):
+                self.before[country.pk] = profile_lines(country)
+
+    def record(self) -> list[CountryUpdate]:
+        """Record an update for each watched country whose page now reads differently."""
+        before, self.before = self.before, {}
+        for country in Country.objects.filter(pk__in=before).order_by("pk"):  # not the deleted
+            summary = describe_profile_changes(before[country.pk], profile_lines(country))
+            if summary:
+                self.updates.append(
+                    country_update_record(country=country, summary=summary, source=self.source)
+                )
+        return self.updates
+
+
+@contextmanager
+def country_updates_recorded(
+    *, source: str, countries: Iterable[int] = ()
+) -> Iterator[CountryUpdateRecorder]:
+    """A transaction that records the updates its writes make, when they are done:
+
+    with country_updates_recorded(source=..., countries=[morocco.pk]) as recorder:
+        ...  # recorder.watch(more) before writing what their pages show
+    """
+    with transaction.atomic():
+        recorder = CountryUpdateRecorder(source=source)
+        recorder.watch(countries)
+        yield recorder
+        recorder.record()
 
 
 def deliveries_create_for_update(*, update: CountryUpdate) -> int:

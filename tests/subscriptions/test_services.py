@@ -9,7 +9,13 @@ from django.utils import timezone
 
 from subscriptions import services
 from subscriptions.models import CountryUpdate, Delivery, Subscription
-from tests.factories import CountryFactory, CountryUpdateFactory, SubscriptionFactory
+from tests.factories import (
+    AttendanceFactory,
+    CountryFactory,
+    CountryUpdateFactory,
+    ForumYearFactory,
+    SubscriptionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +81,69 @@ class TestCountryUpdateRecord:
         update = record(morocco)
         with pytest.raises(IntegrityError), transaction.atomic():
             Delivery.objects.create(subscription=subscription, update=update)
+
+
+class TestCountryUpdatesRecorded:
+    """The one service that turns a change into country updates, for every caller."""
+
+    def test_one_update_per_country_whose_page_changed(self, morocco):
+        tunisia, bystander = CountryFactory(name="Tunisia"), CountryFactory()
+        year = ForumYearFactory(label="2018", sort_year=2018)
+
+        with services.country_updates_recorded(
+            source=CountryUpdate.Source.IMPORT, countries=[morocco.pk, bystander.pk]
+        ) as recorder:
+            AttendanceFactory(country=morocco, forum_year=year)
+            recorder.watch([tunisia.pk])
+            AttendanceFactory(country=tunisia, forum_year=year)
+
+        assert sorted(CountryUpdate.objects.values_list("country__name", "summary", "source")) == [
+            ("Morocco", "2018: added Attended Summit", "import"),
+            ("Tunisia", "2018: added Attended Summit", "import"),
+        ]
+        assert recorder.updates == list(CountryUpdate.objects.order_by("country_id"))
+
+    def test_a_page_is_read_once_before_the_first_write(self, morocco):
+        with services.country_updates_recorded(
+            source=CountryUpdate.Source.ADMIN, countries=[morocco.pk]
+        ) as recorder:
+            morocco.official_name = "Kingdom of Morocco (the)"
+            morocco.save()
+            recorder.watch([morocco.pk])  # already read: this does not read it again
+
+        assert CountryUpdate.objects.get().summary == (
+            'Official name: "Kingdom of Morocco" changed to "Kingdom of Morocco (the)"'
+        )
+
+    def test_nothing_a_reader_sees_records_nothing(self, morocco):
+        with services.country_updates_recorded(
+            source=CountryUpdate.Source.ADMIN, countries=[morocco.pk]
+        ):
+            morocco.region = "Somewhere else"  # not on the page
+            morocco.save()
+
+        assert not CountryUpdate.objects.exists()
+
+    def test_a_deleted_country_gets_no_update(self, morocco):
+        with services.country_updates_recorded(
+            source=CountryUpdate.Source.ADMIN, countries=[morocco.pk]
+        ):
+            morocco.delete()
+
+        assert not CountryUpdate.objects.exists()
+
+    def test_a_failed_change_records_nothing(self, morocco):
+        with (
+            pytest.raises(RuntimeError),
+            services.country_updates_recorded(
+                source=CountryUpdate.Source.ADMIN, countries=[morocco.pk]
+            ),
+        ):
+            AttendanceFactory(country=morocco)
+            raise RuntimeError("the change failed")
+
+        assert not CountryUpdate.objects.exists()
+        assert not morocco.attendances.exists()
 
 
 class TestSubscriptionRequest:
