@@ -96,6 +96,7 @@ def main() -> None:
             "EMAIL_SENDING_ENABLED": "1",
             # The update is recorded without sending, so the worker path is timed alone.
             "TASKS_BACKEND": "django_tasks.backends.dummy.DummyBackend",
+            "ALLOW_IMMEDIATE_TASKS": "1",
             "SITE_URL": "https://gfmd.example.org",
         }
     )

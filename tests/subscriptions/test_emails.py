@@ -71,24 +71,3 @@ def test_confirmation_over_smtp_has_the_link_and_no_unsubscribe_header(smtp_sink
     assert confirm.status_code == 200
     pending.refresh_from_db()
     assert pending.status == Subscription.Status.ACTIVE
-
-
-def test_a_refused_recipient_is_marked_failed_and_the_rest_are_sent(smtp_sink, morocco, settings):
-    SubscriptionFactory(country=morocco, email="ok@example.org")
-    SubscriptionFactory(country=morocco, email="refused@example.org")
-
-    async def refuse_one(server, session, envelope, address, rcpt_options):
-        if address == "refused@example.org":
-            return "550 5.1.1 No such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    smtp_sink.handle_RCPT = refuse_one
-    update = services.country_update_record(
-        country=morocco, summary="2018: added", source=CountryUpdate.Source.ADMIN
-    )
-    report = services.deliveries_send(update=update)
-    assert (report.sent, report.failed) == (1, 1)
-    assert smtp_sink.recipients == [["ok@example.org"]]
-    statuses = dict(update.deliveries.values_list("subscription__email", "status"))
-    assert statuses == {"ok@example.org": "sent", "refused@example.org": "failed"}
