@@ -12,24 +12,20 @@ import sys
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.test import override_settings
 from django.utils import timezone
-from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from subscriptions import services, tasks
 from subscriptions.models import CountryUpdate, Delivery
 from tests.factories import SubscriptionFactory
+from tests.processes import BASE_DIR, enqueue_in_database, require_postgres, subprocess_env
 from tests.subscriptions.conftest import RecordingHandler, free_port
-
-BASE_DIR = Path(settings.BASE_DIR)
 
 
 def fan_out(country, subscribers: int) -> CountryUpdate:
@@ -42,11 +38,6 @@ def fan_out(country, subscribers: int) -> CountryUpdate:
         )
     assert update.deliveries.pending().count() == subscribers
     return update
-
-
-def require_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: row locks (SKIP LOCKED) and a database a process shares")
 
 
 def assert_each_subscriber_got_exactly_one(sink: RecordingHandler, update: CountryUpdate):
@@ -218,25 +209,6 @@ class KillingHandler(RecordingHandler):
             os.kill(self.victim, signal.SIGKILL)
             self.victim = None
         return answer
-
-
-def subprocess_env(**extra: str) -> dict[str, str]:
-    """A `manage.py` process on the test database, with the database task queue."""
-    db = connection.settings_dict
-    return {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": "127.0.0.1",
-        "SITE_URL": "https://gfmd.example.org",
-        **extra,
-    }
-
-
-def enqueue_in_database(task, *args) -> str:
-    """Queue a task the way the production backend does (the tests' own runs at once)."""
-    return DatabaseBackend("default", {}).enqueue(task, args, {}).id
 
 
 @pytest.mark.postgres
