@@ -88,6 +88,7 @@ class DatabaseProxy:
 
 @pytest.fixture
 def proxy():
+    require_postgres()
     proxy = DatabaseProxy()
     proxy.start()
     yield proxy
@@ -131,7 +132,6 @@ def start_worker(proxy):
 
 
 def run_a_task_then_restart_the_database(start_worker, proxy, command: str):
-    require_postgres()
     worker = start_worker(command)
     first = enqueue_in_database(tasks.send_pending_deliveries)
     assert wait_until(lambda: finished(first)), "the worker did not run the first task"
