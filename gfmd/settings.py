@@ -164,6 +164,8 @@ EMAIL_SENDING_ENABLED = env_bool("EMAIL_SENDING_ENABLED", default=True)
 # Days a delivery the mail server refuses for now (4xx, connection lost) is tried again,
 # with growing waits, before it is marked failed.
 DELIVERY_RETRY_DAYS = float(os.environ.get("DELIVERY_RETRY_DAYS", "3"))
+# Minutes between two sweeps of due deliveries by `manage.py run_scheduler`.
+SWEEP_MINUTES = float(os.environ.get("SWEEP_MINUTES", "5"))
 
 # With DEBUG off, refuse to start where email would silently not go out (marked sent all
 # the same) or tasks would run inside the web request, unless a setting says so on purpose.
