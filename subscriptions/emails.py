@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,31 @@ def build(
     return message
 
 
+class Notification(EmailMultiAlternatives):
+    """A notification with the multipart boundary of its update's run.
+
+    Left to itself, the standard library makes a new boundary for every message and compiles
+    a regular expression to check it against the text: a tenth of the CPU of building a
+    notification. The text is checked here instead. A boundary starting with "=_" cannot
+    appear in a quoted-printable or base64 part either (RFC 2045)."""
+
+    def __init__(self, rendered: Rendered, *, to: str, boundary: str, unsubscribe_url: str):
+        super().__init__(
+            subject=rendered.subject,
+            body=rendered.text,
+            to=[to],
+            headers=list_headers(unsubscribe_url),
+        )
+        self.attach_alternative(rendered.html, "text/html")
+        self.boundary = boundary
+
+    def message(self) -> Any:
+        message = super().message()
+        if self.boundary not in self.body and self.boundary not in self.alternatives[0][0]:
+            message.set_boundary(self.boundary)
+        return message
+
+
 def list_headers(unsubscribe_url: str) -> dict[str, str]:
     """RFC 8058 one-click unsubscribe."""
     return {
@@ -90,8 +116,9 @@ class Notifications:
     def __init__(self) -> None:
         self._rendered: dict[Hashable, Rendered] = {}
         self._link_path = LinkPaths()
+        self._boundary = f"=_gfmd_{secrets.token_hex(16)}"
 
-    def update(self, subscription: Subscription, update: CountryUpdate) -> EmailMultiAlternatives:
+    def update(self, subscription: Subscription, update: CountryUpdate) -> Notification:
         def context() -> dict[str, Any]:
             return {"update": update, "changes": update.summary.splitlines()}
 
@@ -102,7 +129,7 @@ class Notifications:
         subscription: Subscription,
         updates: Sequence[CountryUpdate],
         period_start: datetime.date,
-    ) -> EmailMultiAlternatives:
+    ) -> Notification:
         def context() -> dict[str, Any]:
             period_end = period_start + datetime.timedelta(days=6)
             return {"updates": updates, "period_start": period_start, "period_end": period_end}
@@ -116,7 +143,7 @@ class Notifications:
         key: Hashable,
         subscription: Subscription,
         context: Callable[[], dict[str, Any]],
-    ) -> EmailMultiAlternatives:
+    ) -> Notification:
         if key not in self._rendered:
             if len(self._rendered) >= self.CACHE_SIZE:
                 self._rendered.clear()
@@ -139,4 +166,9 @@ class Notifications:
             )
             .replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url)
         )
-        return build(rendered, to=subscription.email, headers=list_headers(unsubscribe_url))
+        return Notification(
+            rendered,
+            to=subscription.email,
+            boundary=self._boundary,
+            unsubscribe_url=unsubscribe_url,
+        )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from email import message_from_bytes, policy
 
 import pytest
 from django.test import Client
 
-from subscriptions import services
+from subscriptions import emails, services
 from subscriptions.models import CountryUpdate, Subscription
 from tests.factories import SubscriptionFactory
 
@@ -71,3 +72,22 @@ def test_confirmation_over_smtp_has_the_link_and_no_unsubscribe_header(smtp_sink
     assert confirm.status_code == 200
     pending.refresh_from_db()
     assert pending.status == Subscription.Status.ACTIVE
+
+
+def test_a_notification_keeps_its_boundary_out_of_its_text(morocco):
+    subscription = SubscriptionFactory(country=morocco)
+    for text, shared in [("text", True), ("quoting =_boundary-of-the-run here", False)]:
+        notification = emails.Notification(
+            emails.Rendered(subject="S", text=text, html="<p>html</p>"),
+            to=subscription.email,
+            boundary="=_boundary-of-the-run",
+            unsubscribe_url="https://gfmd.example.org/u/",
+        )
+        raw = notification.message().as_bytes()
+        assert (b'boundary="=_boundary-of-the-run"' in raw) is shared
+        parsed = message_from_bytes(raw, policy=policy.default)
+        assert [part.get_content_type() for part in parsed.iter_parts()] == [
+            "text/plain",
+            "text/html",
+        ]
+        assert text in parsed.get_body(preferencelist=("plain",)).get_content()
