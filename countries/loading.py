@@ -78,22 +78,36 @@ def upsert(
     key: Callable[[dict[str, Any]], Hashable],
     wanted: list[Wanted],
     existing: Iterable[M],
+    moved_key: Callable[[dict[str, Any]], Hashable] | None = None,
 ) -> tuple[Tally, dict[Hashable, M]]:
     """Create what is missing, update what differs, leave the rest untouched.
 
     `key` gives the natural key of a row's values; `existing` are the stored rows that may
     match (with their many-to-many relations prefetched). New rows are inserted in one
     statement, with their history rows. Returns the tally and every row by its key.
+
+    `moved_key` is the key without the field that may move (the forum year): a stored row
+    that the files no longer list is updated into a listed row that is not stored and has
+    the same `moved_key`, rather than left beside a new copy.
     """
     tally = Tally(kind)
     if not wanted:
         return tally, {}
     names = list(wanted[0].values)
     objects = {key({name: getattr(obj, name) for name in names}): obj for obj in existing}
+    movable: dict[Hashable, list[M]] = {}
+    if moved_key:
+        wanted_keys = {key(item.values) for item in wanted}
+        for obj_key in [obj_key for obj_key in objects if obj_key not in wanted_keys]:
+            obj = objects.pop(obj_key)
+            values = {name: getattr(obj, name) for name in names}
+            movable.setdefault(moved_key(values), []).append(obj)
     new: list[M] = []
     pending_relations: list[tuple[M, str, set[int]]] = []
     for item in wanted:
         obj = objects.get(item_key := key(item.values))
+        if obj is None and moved_key and (candidates := movable.get(moved_key(item.values))):
+            obj = objects[item_key] = candidates.pop(0)
         if obj is None:
             obj = objects[item_key] = model(**item.values)
             new.append(obj)
@@ -158,8 +172,11 @@ class Loader:
         key: Callable[[dict[str, Any]], Hashable],
         wanted: list[Wanted],
         existing: Iterable[M],
+        moved_key: Callable[[dict[str, Any]], Hashable] | None = None,
     ) -> dict[Hashable, M]:
-        tally, objects = upsert(model, kind=kind, key=key, wanted=wanted, existing=existing)
+        tally, objects = upsert(
+            model, kind=kind, key=key, wanted=wanted, existing=existing, moved_key=moved_key
+        )
         self.report.tallies.append(tally)
         return objects
 
@@ -305,6 +322,7 @@ class Loader:
                 for r in data.contributions
             ],
             Contribution.objects.filter(in_files),
+            moved_key=itemgetter("country_id", "amount", "currency", "note"),
         )
         self.upsert(
             PracticeSubmission,

@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from countries.models import Country
+from gfmd.mailboxes import address_canonical
 
 
 class CountryUpdateQuerySet(models.QuerySet):
@@ -58,14 +59,14 @@ def new_secret() -> str:
     return secrets.token_urlsafe(16)
 
 
-def normalize_email(email: str) -> str:
-    """One address, one spelling: mailbox names are case-insensitive in practice."""
-    return email.strip().lower()
-
-
 class SubscriptionQuerySet(models.QuerySet):
     def active(self) -> SubscriptionQuerySet:
         return self.filter(status=Subscription.Status.ACTIVE)
+
+    def live(self) -> SubscriptionQuerySet:
+        """Pending or active: at most one per address and country. Unsubscribed records are
+        kept beside them for their retention period."""
+        return self.exclude(status=Subscription.Status.UNSUBSCRIBED)
 
     def immediate(self) -> SubscriptionQuerySet:
         return self.filter(frequency=Subscription.Frequency.IMMEDIATE)
@@ -74,7 +75,7 @@ class SubscriptionQuerySet(models.QuerySet):
         return self.filter(frequency=Subscription.Frequency.WEEKLY)
 
     def for_email(self, email: str) -> SubscriptionQuerySet:
-        return self.filter(email=normalize_email(email))
+        return self.filter(email=address_canonical(email))
 
     def with_updates_between(
         self, start: datetime.datetime, end: datetime.datetime
@@ -98,7 +99,19 @@ class Subscription(models.Model):
         IMMEDIATE = "immediate", _("Immediately")
         WEEKLY = "weekly", _("Weekly digest")
 
-    email = models.EmailField(_("email address"), help_text=_("Stored in lower case."))
+    email = models.EmailField(
+        _("email address"),
+        help_text=_("Stored as it is sent: in lower case, the domain in ASCII."),
+    )
+    mailbox = models.CharField(
+        _("inbox"),
+        max_length=254,
+        editable=False,
+        help_text=_(
+            "The inbox the address reaches (without a +tag): the daily limits on "
+            "confirmations count by it, whatever the spelling."
+        ),
+    )
     country = models.ForeignKey(
         Country,
         on_delete=models.CASCADE,
@@ -138,7 +151,10 @@ class Subscription(models.Model):
         verbose_name_plural = _("subscriptions")
         constraints = [
             models.UniqueConstraint(
-                Lower("email"), "country", name="subscription_one_per_address_and_country"
+                Lower("email"),
+                "country",
+                condition=~Q(status="unsubscribed"),
+                name="subscription_one_live_per_address_and_country",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "active", "unsubscribed"]),
@@ -160,6 +176,7 @@ class Subscription(models.Model):
         indexes = [
             models.Index(fields=["country", "status", "frequency"]),
             models.Index(fields=["email"]),
+            models.Index(fields=["mailbox", "confirmation_sent_at"]),
         ]
 
     def __str__(self) -> str:

@@ -17,20 +17,20 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from countries.models import Country
+from gfmd.mailboxes import address_canonical, mailbox_key, mailbox_lock
 from subscriptions import emails, tasks
 from subscriptions.models import (
     CountryUpdate,
     Delivery,
     Subscription,
     SubscriptionQuerySet,
-    normalize_email,
 )
 
 logger = logging.getLogger(__name__)
 
 CONFIRMATION_INTERVAL = datetime.timedelta(hours=24)
-# Confirmations one address may receive in that interval, all countries together: the form
-# cannot be used to flood somebody's inbox.
+# Confirmations one inbox may receive in that interval, all countries and spellings of its
+# address together: the form cannot be used to flood somebody's inbox.
 CONFIRMATIONS_PER_ADDRESS = 5
 PENDING_LIFETIME = datetime.timedelta(days=7)
 DELIVERY_INSERT_BATCH = 1000
@@ -98,32 +98,37 @@ def _deliveries_insert(subscriptions: SubscriptionQuerySet, **delivery_fields: o
 def subscription_request(*, email: str, country: Country, frequency: str) -> None:
     """Answer the subscribe form the same way whatever the address's state.
 
-    A new, pending or unsubscribed address gets (at most once a day per country, and a few
-    times a day in all) a confirmation link and stays pending until it is used; an active
-    subscription is left as it is: its owner changes it through the manage link of any email.
+    A new or pending address gets a confirmation link and stays pending until it is used; an
+    unsubscribed one gets a new pending subscription, its unsubscribed record kept as it is
+    for the retention period; an active subscription is left as it is: its owner changes it
+    through the manage link of any email. Confirmations are counted per inbox, whatever the
+    spelling of the address: at most one per country and CONFIRMATIONS_PER_ADDRESS in all
+    every CONFIRMATION_INTERVAL. Requests for one inbox are taken one at a time, so requests
+    in parallel cannot all find the count under the limit.
     """
     now = timezone.now()
-    email = normalize_email(email)
+    email = address_canonical(email)
+    mailbox = mailbox_key(email)
     with transaction.atomic():
-        subscription, _created = Subscription.objects.select_for_update().get_or_create(
-            email=email, country=country, defaults={"frequency": frequency}
-        )
-        if subscription.status == Subscription.Status.ACTIVE:
+        mailbox_lock(mailbox)
+        subscription = Subscription.objects.live().filter(email=email, country=country).first()
+        if subscription is None:
+            subscription = Subscription(email=email, mailbox=mailbox, country=country)
+        elif subscription.status == Subscription.Status.ACTIVE:
             return
-        subscription.status = Subscription.Status.PENDING
         subscription.frequency = frequency
-        subscription.unsubscribed_at = None
-        subscription.confirmed_at = None
-        last_sent = subscription.confirmation_sent_at
-        sent_today = Subscription.objects.for_email(email).filter(
-            confirmation_sent_at__gt=now - CONFIRMATION_INTERVAL
+        sent_today = Subscription.objects.filter(
+            mailbox=mailbox, confirmation_sent_at__gt=now - CONFIRMATION_INTERVAL
         )
-        if (last_sent is None or now - last_sent >= CONFIRMATION_INTERVAL) and (
-            sent_today.count() < CONFIRMATIONS_PER_ADDRESS
-        ):
+        send = (
+            not sent_today.filter(country=country).exists()
+            and sent_today.count() < CONFIRMATIONS_PER_ADDRESS
+        )
+        if send:
             subscription.confirmation_sent_at = now
-            transaction.on_commit(partial(tasks.send_confirmation.enqueue, subscription.pk))
         subscription.save()
+        if send:
+            transaction.on_commit(partial(tasks.send_confirmation.enqueue, subscription.pk))
 
 
 def subscription_confirmation_resend(*, subscription: Subscription) -> bool:
@@ -155,8 +160,9 @@ def subscription_confirm(*, subscription: Subscription) -> Subscription:
     return subscription
 
 
-def subscription_unsubscribe(*, subscription: Subscription) -> None:
-    """Idempotent; nothing owed to the subscription is sent any more."""
+def subscription_unsubscribe(*, subscription: Subscription) -> Subscription:
+    """Idempotent (a second call keeps the first date); nothing owed to the subscription is
+    sent any more."""
     with transaction.atomic():
         subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
         if subscription.status != Subscription.Status.UNSUBSCRIBED:
@@ -164,6 +170,7 @@ def subscription_unsubscribe(*, subscription: Subscription) -> None:
             subscription.unsubscribed_at = timezone.now()
             subscription.save(update_fields=["status", "unsubscribed_at"])
         subscription.deliveries.pending().delete()
+    return subscription
 
 
 def subscription_frequency_set(*, subscription: Subscription, frequency: str) -> None:

@@ -134,23 +134,55 @@ class TestSubscriptionRequest:
         assert (active.status, active.frequency) == (Status.ACTIVE, Frequency.IMMEDIATE)
         assert mail.outbox == []
 
-    def test_unsubscribed_address_must_confirm_again(
-        self, morocco, django_capture_on_commit_callbacks
+    def test_subscribing_again_keeps_the_unsubscribe_record_for_its_retention(
+        self, morocco, settings, django_capture_on_commit_callbacks
     ):
+        settings.SUBSCRIPTION_RETENTION_DAYS = 30
+        now = timezone.now()
+        confirmed, left = now - datetime.timedelta(days=60), now - datetime.timedelta(days=10)
         gone = SubscriptionFactory(
             country=morocco,
             email="reader@example.org",
             status=Status.UNSUBSCRIBED,
-            confirmation_sent_at=timezone.now() - datetime.timedelta(days=40),
+            confirmation_sent_at=confirmed,
+            confirmed_at=confirmed,
+            unsubscribed_at=left,
         )
         with django_capture_on_commit_callbacks(execute=True):
             self.request(morocco)
+
         gone.refresh_from_db()
         assert (gone.status, gone.confirmed_at, gone.unsubscribed_at) == (
+            Status.UNSUBSCRIBED,
+            confirmed,
+            left,
+        )
+        renewed = Subscription.objects.exclude(pk=gone.pk).get()
+        assert (renewed.email, renewed.status, renewed.confirmed_at) == (
+            "reader@example.org",
             Status.PENDING,
             None,
-            None,
         )
+        assert renewed.secret != gone.secret
+        assert [m.to for m in mail.outbox] == [["reader@example.org"]]
+
+        services.subscription_confirm(subscription=renewed)
+        assert (
+            services.subscriptions_purge(now=left + datetime.timedelta(days=29)).unsubscribed == 0
+        )
+        assert (
+            services.subscriptions_purge(now=left + datetime.timedelta(days=31)).unsubscribed == 1
+        )
+        assert list(Subscription.objects.all()) == [renewed]
+
+    def test_a_second_request_while_pending_reuses_the_pending_subscription(
+        self, morocco, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            self.request(morocco)
+            self.request(morocco, email="READER@example.org", frequency=Frequency.WEEKLY)
+        pending = Subscription.objects.get()
+        assert (pending.status, pending.frequency) == (Status.PENDING, Frequency.WEEKLY)
         assert len(mail.outbox) == 1
 
 
