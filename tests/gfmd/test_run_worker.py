@@ -43,6 +43,7 @@ class DatabaseProxy:
         self.target = (db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432))
         self.port = 0
         self.sockets: list[socket.socket] = []
+        self.server_ports: set[int] = set()  # our ends of the connections to PostgreSQL
 
     def start(self) -> None:
         listener = socket.socket()
@@ -56,6 +57,14 @@ class DatabaseProxy:
     def stop(self) -> None:
         for sock in self.sockets:
             self._close(sock)
+
+    def sessions_left(self) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE client_port = ANY(%s)",
+                [list(self.server_ports)],
+            )
+            return cursor.fetchone()[0]
 
     @staticmethod
     def _close(sock: socket.socket) -> None:
@@ -71,6 +80,7 @@ class DatabaseProxy:
             except OSError:
                 return
             server = socket.create_connection(self.target)
+            self.server_ports.add(server.getsockname()[1])
             self.sockets += [client, server]
             for source, sink in ((client, server), (server, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
@@ -94,16 +104,7 @@ def proxy():
     yield proxy
     proxy.stop()
     # The worker's sessions end before the test database is dropped.
-    assert wait_until(lambda: other_sessions() == 0, timeout=10)
-
-
-def other_sessions() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return cursor.fetchone()[0]
+    assert wait_until(lambda: not proxy.sessions_left(), timeout=10)
 
 
 @pytest.fixture

@@ -39,7 +39,8 @@ def test_next_run_is_in_the_site_time_zone(settings):
     assert Job("x", at=datetime.time(3)).next_run(at(2, 2)) == at(3, 2)
 
 
-@pytest.mark.django_db
+# Transactional: the scheduler closes broken and old connections, as a test transaction's is.
+@pytest.mark.django_db(transaction=True)
 def test_each_job_runs_at_start_up_then_on_its_schedule(settings):
     settings.TIME_ZONE = "UTC"
     settings.SWEEP_MINUTES = 5
@@ -58,7 +59,7 @@ def test_each_job_runs_at_start_up_then_on_its_schedule(settings):
     assert scheduler.run_due(at(0, 6, 1)) == []
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_failing_job_does_not_stop_the_others_and_runs_next_time(settings, caplog):
     settings.SWEEP_MINUTES = 5
     ran: list[str] = []
@@ -77,7 +78,7 @@ def test_a_failing_job_does_not_stop_the_others_and_runs_next_time(settings, cap
     assert Subscription.objects.count() == 0  # the database answers again
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_run_scheduler_once_sweeps_and_purges(morocco, settings, mailoutbox):
     settings.EMAIL_SENDING_ENABLED = False
     SubscriptionFactory(country=morocco, email="reader@example.org")
