@@ -4,6 +4,7 @@ with at most the one email on the wire sent twice."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import signal
@@ -122,6 +123,47 @@ def test_temporary_refusals_are_retried_later_and_sent_once(smtp_sink, morocco, 
     assert services.deliveries_send().sent == 3
     assert set(statuses(update)[greylisted][:2]) == {"sent", 2}
     assert_each_subscriber_got_exactly_one(smtp_sink, update)
+
+
+@pytest.mark.django_db
+def test_a_sender_refused_at_mail_from_fails_that_delivery_only(smtp_sink, morocco):
+    update = fan_out(morocco, 3)
+    first = update.deliveries.order_by("pk").first().subscription.email
+    refused: list[str] = []
+
+    async def refuse_once(server, session, envelope, address, mail_options):
+        if not refused:
+            refused.append(address)
+            return "553 5.7.1 Sender address rejected"
+        envelope.mail_from = address
+        return "250 OK"
+
+    smtp_sink.handle_MAIL = refuse_once
+    report = services.deliveries_send(update=update)
+    assert (report.sent, report.failed) == (2, 1)
+    assert statuses(update)[first] == ("failed", 1, "553 5.7.1 Sender address rejected")
+    assert len(smtp_sink.count_by_recipient()) == 2
+
+
+@pytest.mark.django_db
+def test_a_server_that_does_not_answer_in_time_is_tried_again(smtp_sink, morocco, settings):
+    settings.EMAIL_TIMEOUT = 0.5
+    update = fan_out(morocco, 3)
+    slow = update.deliveries.order_by("pk")[1].subscription.email
+    answer = smtp_sink.handle_DATA
+
+    async def slow_for_one(server, session, envelope):
+        if envelope.rcpt_tos == [slow]:
+            await asyncio.sleep(1.5)
+            return "451 4.3.0 Too late anyway"
+        return await answer(server, session, envelope)
+
+    smtp_sink.handle_DATA = slow_for_one
+    report = services.deliveries_send(update=update)
+    assert (report.sent, report.retrying) == (2, 1)
+    status, attempts, error = statuses(update)[slow]
+    assert (status, attempts) == ("pending", 1)
+    assert "timed out" in error
 
 
 @pytest.mark.django_db
