@@ -187,6 +187,13 @@ class DeliveryQuerySet(models.QuerySet):
     def pending(self) -> DeliveryQuerySet:
         return self.filter(status=Delivery.Status.PENDING)
 
+    def due(self, now: datetime.datetime) -> DeliveryQuerySet:
+        """Pending and not waiting for a retry later than `now`."""
+        return self.pending().filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+
+    def waiting_for_retry(self) -> DeliveryQuerySet:
+        return self.pending().filter(attempts__gt=0)
+
     def digests(self) -> DeliveryQuerySet:
         return self.filter(period_start__isnull=False)
 
@@ -195,14 +202,15 @@ class Delivery(models.Model):
     """The outbox: one email owed to a subscription, for an update or for a week's digest.
 
     Written in the same transaction as the update (or when a digest falls due); the sender
-    marks each one sent right after the SMTP server accepted it, so a sender that dies
-    part-way leaves exactly the unsent ones pending.
+    marks each one sent in the transaction that sends it, so a sender that dies part-way
+    leaves the unsent ones pending (and the one on the wire, which may go twice). A temporary
+    refusal keeps it pending until `next_attempt_at`; a permanent one marks it failed.
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
-        FAILED = "failed", _("Refused by the mail server")
+        FAILED = "failed", _("Failed")
 
     subscription = models.ForeignKey(
         Subscription,
@@ -230,7 +238,18 @@ class Delivery(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveIntegerField(
+        _("attempts"), default=0, help_text=_("Times the mail server was asked to take it.")
+    )
+    next_attempt_at = models.DateTimeField(
+        _("next attempt at"),
+        null=True,
+        blank=True,
+        help_text=_("After a temporary refusal: not sent again before this time."),
+    )
+    error = models.TextField(
+        _("last error"), blank=True, help_text=_("The mail server's answer to the last attempt.")
+    )
 
     objects = DeliveryQuerySet.as_manager()
 
@@ -238,6 +257,7 @@ class Delivery(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
+        permissions = [("retry_delivery", _("Can send a failed or waiting delivery again"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["subscription", "update"],
