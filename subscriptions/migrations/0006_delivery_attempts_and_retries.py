@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('subscriptions', '0004_subscription_one_live_per_address_and_country'),
+        ('subscriptions', '0005_countryupdate_source_practice_moderated'),
     ]
 
     operations = [
