@@ -15,6 +15,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from countries.models import Country
 from countries.profile import Snapshot, describe_profile_changes, profile_lines
@@ -319,6 +320,35 @@ class _DigestUpdates:
                 .order_by("created_at", "pk")
             )
         return [u for u in self._by_country_week[key] if u.created_at > subscription.confirmed_at]
+
+
+# A sending task RUNNING longer than this was left by a worker that died (a fan-out of
+# 10,000 emails takes under a minute); closing a task that is in fact still running is
+# harmless: its worker marks it again when it ends, and deliveries are claimed one by one.
+ABANDONED_TASK_AGE = datetime.timedelta(hours=1)
+
+
+class WorkerStopped(Exception):
+    """Recorded on a task that a dead worker left RUNNING."""
+
+
+def abandoned_tasks_close(*, now: datetime.datetime) -> int:
+    """Close the tasks that dead workers left RUNNING, as failed with the reason.
+
+    Their work is not lost: every delivery they did not mark is still pending in the outbox,
+    and the sweep that calls this sends it. Returns how many tasks were closed.
+    """
+    stale = DBTaskResult.objects.running().filter(started_at__lt=now - ABANDONED_TASK_AGE)
+    closed = 0
+    for task_result in stale:
+        task_result.set_failed(
+            WorkerStopped(
+                f"Still running {ABANDONED_TASK_AGE} after it started: its worker stopped. "
+                "Its pending deliveries are sent by the sweep (send_deliveries)."
+            )
+        )
+        closed += 1
+    return closed
 
 
 def deliveries_send(

@@ -7,6 +7,8 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from subscriptions import services
 from subscriptions.models import CountryUpdate, Delivery, Subscription
@@ -67,3 +69,39 @@ def test_send_deliveries_sends_what_is_pending(morocco, settings):
     assert "2 sent, 0 failed, 0 refused for now" in run("send_deliveries")
     assert len(mail.outbox) == 2
     assert not Delivery.objects.pending().exists()
+
+
+def running_task(*, started: datetime.datetime, update: CountryUpdate) -> DBTaskResult:
+    """A notification task as a worker leaves it when it dies mid-run: RUNNING."""
+    return DBTaskResult.objects.create(
+        status=TaskResultStatus.RUNNING,
+        task_path="subscriptions.tasks.send_update_notifications",
+        args_kwargs={"args": [update.pk], "kwargs": {}},
+        backend_name="default",
+        queue_name="default",
+        run_after=started,
+        started_at=started,
+        worker_ids=["dead-worker"],
+    )
+
+
+def test_the_sweep_closes_tasks_a_dead_worker_left_running_and_sends_their_emails(morocco):
+    SubscriptionFactory.create_batch(2, country=morocco)
+    # In a test transaction nothing commits, so no task sends them: the deliveries wait.
+    update = services.country_update_record(country=morocco, summary="2018", source="admin")
+    now = timezone.now()
+    abandoned = running_task(started=now - datetime.timedelta(hours=2), update=update)
+    recent = running_task(started=now - datetime.timedelta(minutes=5), update=update)
+
+    output = run("send_deliveries")
+
+    assert "1 task(s) left running by a stopped worker closed" in output
+    assert "2 sent" in output
+    abandoned.refresh_from_db()
+    recent.refresh_from_db()
+    assert abandoned.status == TaskResultStatus.FAILED
+    assert abandoned.exception_class_path.endswith("WorkerStopped")
+    assert "sent by the sweep" in abandoned.traceback
+    assert recent.status == TaskResultStatus.RUNNING  # may still be at work
+    assert len(mail.outbox) == 2
+    assert "0 sent" in run("send_deliveries")  # nothing twice

@@ -1,10 +1,11 @@
 """Send every due delivery: the sweep, run every few minutes by `run_scheduler`.
 
 The worker sends an update's notifications as soon as the update is committed. If it dies
-part-way (killed, database or server restart), its task may stay RUNNING for ever, but the
-unsent deliveries stay pending in the outbox: this command sends them whatever became of
-the task (only the email that was on the wire when the worker died may go twice), and the
-deliveries whose retry time has come after a temporary refusal.
+part-way (killed, database or server restart), its task stays RUNNING, but the unsent
+deliveries stay pending in the outbox: this command sends them whatever became of the task
+(only the email that was on the wire when the worker died may go twice), closes such a task
+as failed with the reason once it has been running an hour, and sends the deliveries whose
+retry time has come after a temporary refusal.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class Command(BaseCommand):
         if not settings.EMAIL_SENDING_ENABLED:
             self.stderr.write("EMAIL_SENDING_ENABLED is off: nothing sent.")
             return
+        if closed := services.abandoned_tasks_close(now=timezone.now()):
+            self.stdout.write(f"{closed} task(s) left running by a stopped worker closed.")
         report = services.deliveries_send()
         if verbosity >= 1:
             self.stdout.write(
