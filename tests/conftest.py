@@ -37,6 +37,22 @@ def editor_client(client, editor):
 
 
 @pytest.fixture
+def moderator(db):
+    """A staff member in the Moderators group only, as the data migration set it up."""
+    user = get_user_model().objects.create_user(
+        "moderator", email="moderator@gfmd.example.org", password="pw", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
+
+
+@pytest.fixture
+def moderator_client(client, moderator):
+    client.force_login(moderator)
+    return client
+
+
+@pytest.fixture
 def world(db):
     """Two countries and two forum years, named as the files in tests/data name them."""
     return {

@@ -1,0 +1,358 @@
+"""Staff roles hold on every path that reads out or changes a record.
+
+Each group (Editors, Moderators, a staff member with no group) is tried on every way the
+admin offers to change or take out a practice: the form, the actions, the import (preview
+and confirm), the history revert and the export, plus the subscriber counts. A refusal is a
+403 or a row the import refuses with a message; nothing is written either way.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+
+from practices.models import PracticeSubmission
+from tests.admin_forms import form_data, form_values
+from tests.factories import PracticeFactory, SubscriptionFactory
+from tests.importing import CSV_FORMAT, confirm, upload
+
+PUBLISHED, PENDING, REJECTED = (
+    PracticeSubmission.Status.PUBLISHED,
+    PracticeSubmission.Status.PENDING,
+    PracticeSubmission.Status.REJECTED,
+)
+IMPORT = "admin:practices_practicesubmission_import"
+PROCESS_IMPORT = "admin:practices_practicesubmission_process_import"
+EXPORT = "admin:practices_practicesubmission_export"
+CHANGELIST = "admin:practices_practicesubmission_changelist"
+COUNTS = "admin:subscriptions_subscription_counts"
+HEADER = "slug,title,description,submitted_by_name,status,rejection_reason,published_on\n"
+
+
+@pytest.fixture
+def plain_staff(db):
+    """Staff status and no group: may log in to the admin and do nothing there."""
+    return get_user_model().objects.create_user("plain", password="pw", is_staff=True)
+
+
+@pytest.fixture
+def updater(db):
+    """May view and change practices but not add them (a custom set of permissions)."""
+    user = get_user_model().objects.create_user("updater", password="pw", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="practices",
+            codename__in=["view_practicesubmission", "change_practicesubmission"],
+        )
+    )
+    return user
+
+
+def logged_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def change_url(practice: PracticeSubmission) -> str:
+    return reverse("admin:practices_practicesubmission_change", args=[practice.pk])
+
+
+def revert_url(practice: PracticeSubmission, record) -> str:
+    return reverse(
+        "admin:practices_practicesubmission_simple_history",
+        args=[practice.pk, record.history_id],
+    )
+
+
+def rejected_after_being_published() -> tuple[PracticeSubmission, object]:
+    """A practice published, then edited, then rejected; and its published version."""
+    practice = PracticeFactory(title="Once published", status=PUBLISHED)
+    published_version = practice.history.latest()
+    practice.title = "Retitled"
+    practice.save()
+    practice.status, practice.rejection_reason, practice.published_on = REJECTED, "Spam", None
+    practice.save()
+    return practice, published_version
+
+
+def preview_messages(response) -> list[str]:
+    return response.context["result"].error_messages()
+
+
+# Editors: content yes, moderation no -------------------------------------------------------
+
+
+def test_editors_cannot_publish_a_new_practice_by_import(editor_client):
+    content = (HEADER + "new-one,New one,<p>Text</p>,Ana,Published,,2024-01-01\n").encode()
+
+    preview = upload(editor_client, IMPORT, content, "new.csv")
+
+    assert preview_messages(preview) == [
+        'row 2: column "status": you may not change this column; leave it empty or as it is',
+        'row 2: column "published_on": you may not change this column; leave it empty or as it is',
+    ]
+    assert "confirm_form" not in preview.context
+    assert not PracticeSubmission.objects.exists()
+
+
+def test_editors_cannot_publish_or_unreject_a_stored_practice_by_import(editor_client):
+    waiting = PracticeFactory(slug="waiting", status=PENDING, published_on=None)
+    refused = PracticeFactory(
+        slug="refused", status=REJECTED, published_on=None, rejection_reason="Spam"
+    )
+    content = (
+        HEADER
+        + "waiting,Waiting,<p>Text</p>,Ana,published,,\n"
+        + "refused,Refused,<p>Text</p>,Ana,Rejected,Not spam after all,\n"
+    ).encode()
+
+    preview = upload(editor_client, IMPORT, content, "publish.csv")
+
+    assert preview_messages(preview) == [
+        'row 2: column "status": you may not change this column; leave it empty or as it is',
+        'row 3: column "rejection_reason": you may not change this column; leave it empty or '
+        "as it is",
+    ]
+    assert set(PracticeSubmission.objects.values_list("slug", "status", "rejection_reason")) == {
+        (waiting.slug, PENDING, ""),
+        (refused.slug, REJECTED, "Spam"),
+    }
+
+
+def test_editors_import_content_with_the_moderation_columns_as_they_are(editor, editor_client):
+    stored = PracticeFactory(
+        slug="refused", status=REJECTED, published_on=None, rejection_reason="Spam"
+    )
+    content = (
+        HEADER
+        + "refused,Retitled,<p>Text</p>,Ana,Rejected,Spam,\n"
+        + "brand-new,Brand new,<p>Text</p>,Ana,,,\n"
+    ).encode()
+
+    preview = upload(editor_client, IMPORT, content, "content.csv")
+    assert preview_messages(preview) == []
+    confirm(editor_client, PROCESS_IMPORT, preview)
+
+    stored.refresh_from_db()
+    assert (stored.title, stored.status, stored.rejection_reason) == ("Retitled", REJECTED, "Spam")
+    new = PracticeSubmission.objects.get(slug="brand-new")
+    assert (new.status, new.published_on) == (PENDING, None)
+    assert new.history.get().history_user == editor
+
+
+def test_editors_cannot_republish_a_rejected_practice_by_reverting_it(editor_client):
+    practice, published_version = rejected_after_being_published()
+    url = revert_url(practice, published_version)
+    page = editor_client.get(url)
+    assert page.context["adminform"].form.instance.status == REJECTED  # shown as it is now
+
+    response = editor_client.post(url, form_data(page, "historicalpracticesubmission_form"))
+
+    assert response.status_code == 302
+    practice.refresh_from_db()
+    assert practice.title == "Once published"  # the content is restored
+    assert (practice.status, practice.rejection_reason, practice.published_on) == (
+        REJECTED,
+        "Spam",
+        None,
+    )
+
+
+def test_editors_see_no_moderation_field_to_change_in_the_form(editor_client):
+    practice = PracticeFactory(status=PENDING, published_on=None)
+    data = form_data(editor_client.get(change_url(practice)), "practicesubmission_form")
+    data |= {"status": ["published"], "published_on": ["2024-01-01"]}
+
+    assert editor_client.post(change_url(practice), data).status_code == 302
+
+    practice.refresh_from_db()
+    assert (practice.status, practice.published_on) == (PENDING, None)
+
+
+def test_editors_export_practices(editor_client):
+    PracticeFactory(title="Exported", submitter_email="ana@example.org")
+
+    page = editor_client.get(reverse(EXPORT))
+    values = form_values(page.context["form"]) | {"format": CSV_FORMAT}
+
+    response = editor_client.post(reverse(EXPORT), values)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv"
+    assert b"Exported" in response.content
+
+
+# Moderators: publish or reject, and nothing else -------------------------------------------
+
+
+def test_moderators_group_may_view_and_moderate_practices_only(db):
+    group = Group.objects.get(name="Moderators")
+
+    assert sorted(group.permissions.values_list("content_type__app_label", "codename")) == [
+        ("practices", "moderate_practicesubmission"),
+        ("practices", "view_practicesubmission"),
+    ]
+
+
+def test_moderators_cannot_import_practices(moderator_client):
+    content = (HEADER + "new-one,New one,<p>Text</p>,Ana,,,\n").encode()
+
+    assert moderator_client.get(reverse(IMPORT)).status_code == 403
+    assert upload(moderator_client, IMPORT, content, "new.csv").status_code == 403
+    assert moderator_client.post(reverse(PROCESS_IMPORT), {}).status_code == 403
+    assert not PracticeSubmission.objects.exists()
+
+
+def test_moderators_cannot_export_practices_and_the_submitters_addresses(moderator_client):
+    PracticeFactory(submitter_email="private@example.org")
+
+    assert moderator_client.get(reverse(EXPORT)).status_code == 403
+    response = moderator_client.post(reverse(EXPORT), {"format": "0", "resource": "0"})
+    assert response.status_code == 403
+    changelist = moderator_client.get(reverse(CHANGELIST))
+    actions = [name for name, _ in changelist.context["action_form"].fields["action"].choices]
+    assert actions == ["", "publish_selected", "reject_selected"]
+
+
+def test_moderators_read_a_practice_but_cannot_change_its_content(moderator_client):
+    practice = PracticeFactory(title="As submitted", status=PENDING, published_on=None)
+    page = moderator_client.get(change_url(practice))
+    assert "practicesubmission_form" in page.content.decode()
+    assert page.context["has_change_permission"] is False
+
+    response = moderator_client.post(
+        change_url(practice), {"title": "Edited by a moderator", "description": "<p>x</p>"}
+    )
+
+    assert response.status_code == 403
+    practice.refresh_from_db()
+    assert practice.title == "As submitted"
+
+
+def test_moderators_cannot_revert_a_practice(moderator_client):
+    practice, published_version = rejected_after_being_published()
+    url = revert_url(practice, published_version)
+
+    response = moderator_client.post(url, {"title": "Once published", "_save": "Save"})
+
+    assert response.status_code == 403
+    practice.refresh_from_db()
+    assert (practice.title, practice.status) == ("Retitled", REJECTED)
+
+
+def test_moderators_still_publish_and_reject(moderator_client):
+    to_publish = PracticeFactory(status=PENDING, published_on=None)
+    to_reject = PracticeFactory(status=PENDING, published_on=None)
+
+    moderator_client.post(
+        reverse(CHANGELIST), {"action": "publish_selected", "_selected_action": [to_publish.pk]}
+    )
+    moderator_client.post(
+        reverse(CHANGELIST),
+        {
+            "action": "reject_selected",
+            "_selected_action": [to_reject.pk],
+            "apply": "1",
+            "reason": "Not a practice.",
+        },
+    )
+
+    to_publish.refresh_from_db()
+    to_reject.refresh_from_db()
+    assert (to_publish.status, to_publish.published_on) == (PUBLISHED, datetime.date.today())
+    assert (to_reject.status, to_reject.rejection_reason) == (REJECTED, "Not a practice.")
+
+
+# Nobody: staff without a group, and partial permissions -----------------------------------
+
+
+def test_staff_without_a_group_can_do_nothing_with_practices(client, plain_staff):
+    logged_in(client, plain_staff)
+    practice, published_version = rejected_after_being_published()
+    content = (HEADER + "new-one,New one,<p>Text</p>,Ana,,,\n").encode()
+
+    responses = {
+        "list": client.get(reverse(CHANGELIST)),
+        "add": client.get(reverse("admin:practices_practicesubmission_add")),
+        "change": client.post(change_url(practice), {"title": "Changed"}),
+        "publish": client.post(
+            reverse(CHANGELIST), {"action": "publish_selected", "_selected_action": [practice.pk]}
+        ),
+        "import": upload(client, IMPORT, content, "new.csv"),
+        "confirm import": client.post(reverse(PROCESS_IMPORT), {}),
+        "export": client.post(reverse(EXPORT), {"format": "0", "resource": "0"}),
+        "revert": client.post(revert_url(practice, published_version), {"title": "Reverted"}),
+        "subscriber counts": client.get(reverse(COUNTS)),
+    }
+
+    assert {path: response.status_code for path, response in responses.items()} == dict.fromkeys(
+        responses, 403
+    )
+    practice.refresh_from_db()
+    assert (practice.title, practice.status) == ("Retitled", REJECTED)
+    assert PracticeSubmission.objects.count() == 1
+
+
+def test_an_import_creates_nothing_for_staff_who_may_not_add(client, updater):
+    logged_in(client, updater)
+    stored = PracticeFactory(slug="stored", title="Stored", status=PENDING, published_on=None)
+    content = (
+        HEADER
+        + "stored,Stored and updated,<p>Text</p>,Ana,,,\n"
+        + "new-one,New one,<p>Text</p>,Ana,,,\n"
+    ).encode()
+
+    preview = upload(client, IMPORT, content, "new.csv")
+
+    assert preview_messages(preview) == [
+        "row 3: names no practice that exists, and you may not add practices"
+    ]
+    assert list(PracticeSubmission.objects.values_list("slug", flat=True)) == [stored.slug]
+
+    update_only = upload(client, IMPORT, (HEADER + content.decode().splitlines()[1]).encode(), "u")
+    confirm(client, PROCESS_IMPORT, update_only)
+    stored.refresh_from_db()
+    assert stored.title == "Stored and updated"
+
+
+def test_a_view_only_user_cannot_revert(client, db):
+    viewer = get_user_model().objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_practicesubmission"))
+    practice, published_version = rejected_after_being_published()
+    logged_in(client, viewer)
+
+    response = client.post(revert_url(practice, published_version), {"title": "Reverted"})
+
+    assert response.status_code == 403
+    practice.refresh_from_db()
+    assert practice.title == "Retitled"
+
+
+# Subscriber counts: as private as the subscription list -----------------------------------
+
+
+@pytest.mark.parametrize("role", ["editor", "moderator", "plain_staff"])
+def test_subscriber_counts_need_the_subscription_list_permission(client, request, role):
+    SubscriptionFactory()
+    logged_in(client, request.getfixturevalue(role))
+
+    assert client.get(reverse("admin:subscriptions_subscription_changelist")).status_code == 403
+    assert client.get(reverse(COUNTS)).status_code == 403
+
+
+def test_staff_allowed_to_see_subscriptions_see_the_counts(client, db):
+    viewer = get_user_model().objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_subscription"))
+    subscription = SubscriptionFactory()
+    logged_in(client, viewer)
+
+    response = client.get(reverse(COUNTS))
+
+    assert response.status_code == 200
+    assert [country.name for country in response.context["countries"]] == [
+        subscription.country.name
+    ]
