@@ -10,29 +10,28 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Count, F, QuerySet, Value, When
 from django.db.models.expressions import OrderBy
-from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
-from simple_history.admin import SimpleHistoryAdmin
 
+from gfmd.history import GuardedHistoryAdmin
 from gfmd.importexport import GfmdImportExportMixin
 from practices.emails import MODERATE_PERMISSION
 from practices.forms import PracticeAdminForm, RejectionForm
 from practices.models import PracticeSubmission, Theme
 from practices.resources import PracticeResource, ThemeResource
-from practices.services import practice_publication_record, practice_publish, practice_reject
-
-MODERATION_FIELDS = ["status", "rejection_reason", "published_on"]
+from practices.services import practice_publish, practice_reject
 
 
 @admin.register(PracticeSubmission)
-class PracticeSubmissionAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+class PracticeSubmissionAdmin(GfmdImportExportMixin, GuardedHistoryAdmin):
     """Practices, with the moderation queue: pending first, publish and reject actions.
 
-    Only users with the moderate permission (the Moderators group) see the actions or may
-    change the status; publishing records an update on each of the practice's countries.
+    The moderation fields are read-only in the form for everyone, so the import and the
+    history revert leave them alone too: only the actions, for users with the moderate
+    permission (the Moderators group), publish or reject, through the services that record an
+    update on each of the practice's countries.
     """
 
     resource_classes = [PracticeResource]
@@ -60,7 +59,7 @@ class PracticeSubmissionAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
     ordering = ["-submitted_on", "title"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["countries", "themes", "forum_year"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["status", "rejection_reason", "published_on", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "description", "url"]}),
         (
@@ -114,23 +113,6 @@ class PracticeSubmissionAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
 
     def has_moderate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(MODERATE_PERMISSION)
-
-    def get_readonly_fields(
-        self, request: HttpRequest, obj: PracticeSubmission | None = None
-    ) -> list[str]:
-        readonly = list(super().get_readonly_fields(request, obj))
-        if not self.has_moderate_permission(request):
-            readonly += MODERATION_FIELDS
-        return readonly
-
-    def save_related(
-        self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool
-    ) -> None:
-        super().save_related(request, form, formsets, change)
-        # After the countries are saved, in the admin's transaction.
-        practice = form.instance
-        if "status" in form.changed_data and practice.status == PracticeSubmission.Status.PUBLISHED:
-            practice_publication_record(practice=practice)
 
     def _moderate(
         self, request: HttpRequest, queryset: QuerySet, change: Callable[..., Any], done: str
@@ -194,7 +176,7 @@ class PracticeSubmissionAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+class ThemeAdmin(GfmdImportExportMixin, GuardedHistoryAdmin):
     resource_classes = [ThemeResource]
     list_display = ["name", "slug", "practice_count"]
     search_fields = ["name", "description"]

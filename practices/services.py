@@ -120,8 +120,7 @@ def practice_publish(
 
 
 def practice_publication_record(*, practice: PracticeSubmission) -> None:
-    """Tell each of the practice's countries' readers; call it inside the publishing transaction
-    (practice_publish does; the admin does when a moderator sets the status in the form)."""
+    """Tell each of the practice's countries' readers; called inside the publishing transaction."""
     summary = f"Practice published: “{practice.title}”"
     for country in practice.countries.all():
         country_update_record(

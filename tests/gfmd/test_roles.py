@@ -267,6 +267,36 @@ def test_moderators_still_publish_and_reject(moderator_client):
     assert (to_reject.status, to_reject.rejection_reason) == (REJECTED, "Not a practice.")
 
 
+def test_moderators_publish_or_reject_from_the_practice_page(moderator_client):
+    practice = PracticeFactory(status=PENDING, published_on=None)
+    page = moderator_client.get(change_url(practice))
+
+    response = moderator_client.post(reverse(CHANGELIST), form_data(page, "publish-form"))
+
+    assert response.status_code == 302
+    practice.refresh_from_db()
+    assert practice.status == PUBLISHED
+    page = moderator_client.get(change_url(practice))
+    assert 'id="publish-form"' not in page.content.decode()
+    asked = moderator_client.post(reverse(CHANGELIST), form_data(page, "reject-form"))
+    assert "You are rejecting this practice" in asked.content.decode()
+
+
+def test_nobody_changes_the_moderation_fields_in_the_form(client, staff, editor_client):
+    """Not even a superuser: publishing and rejecting are the actions' job, which record the
+    country updates and keep the dates and the reason consistent."""
+    practice = PracticeFactory(status=PENDING, published_on=None)
+    assert 'id="publish-form"' not in editor_client.get(change_url(practice)).content.decode()
+    logged_in(client, staff)
+    data = form_data(client.get(change_url(practice)), "practicesubmission_form")
+    data |= {"status": ["published"], "published_on": ["2024-01-01"], "title": ["Edited"]}
+
+    assert client.post(change_url(practice), data).status_code == 302
+
+    practice.refresh_from_db()
+    assert (practice.title, practice.status, practice.published_on) == ("Edited", PENDING, None)
+
+
 # Nobody: staff without a group, and partial permissions -----------------------------------
 
 
@@ -336,7 +366,7 @@ def test_a_view_only_user_cannot_revert(client, db):
 
 
 @pytest.mark.parametrize("role", ["editor", "moderator", "plain_staff"])
-def test_subscriber_counts_need_the_subscription_list_permission(client, request, role):
+def test_subscriber_counts_need_the_subscription_list_permission(client, db, request, role):
     SubscriptionFactory()
     logged_in(client, request.getfixturevalue(role))
 
@@ -344,7 +374,7 @@ def test_subscriber_counts_need_the_subscription_list_permission(client, request
     assert client.get(reverse(COUNTS)).status_code == 403
 
 
-def test_staff_allowed_to_see_subscriptions_see_the_counts(client, db):
+def test_staff_allowed_to_see_subscriptions_see_the_counts_but_export_no_address(client, db):
     viewer = get_user_model().objects.create_user("viewer", password="pw", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_subscription"))
     subscription = SubscriptionFactory()
@@ -356,3 +386,4 @@ def test_staff_allowed_to_see_subscriptions_see_the_counts(client, db):
     assert [country.name for country in response.context["countries"]] == [
         subscription.country.name
     ]
+    assert client.get(reverse("admin:subscriptions_subscription_export")).status_code == 403

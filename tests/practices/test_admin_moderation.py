@@ -1,11 +1,10 @@
-"""Moderation in the admin: the queue, publish and reject actions, who may use them."""
+"""Moderation in the admin: the queue, publish and reject actions (who may use what:
+tests/gfmd/test_roles.py)."""
 
 from __future__ import annotations
 
 import datetime
 
-import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from practices.models import PracticeSubmission
@@ -23,16 +22,6 @@ def change_url(practice: PracticeSubmission) -> str:
 
 def pending(**fields) -> PracticeSubmission:
     return PracticeFactory(status=PENDING, published_on=None, **fields)
-
-
-def test_moderators_group_may_moderate_practices_and_nothing_else(db):
-    group = Group.objects.get(name="Moderators")
-
-    assert sorted(group.permissions.values_list("content_type__app_label", "codename")) == [
-        ("practices", "change_practicesubmission"),
-        ("practices", "moderate_practicesubmission"),
-        ("practices", "view_practicesubmission"),
-    ]
 
 
 def test_queue_lists_pending_practices_first(moderator_client):
@@ -116,51 +105,6 @@ def test_editors_see_no_moderation_actions_and_cannot_use_them(editor_client):
     editor_client.post(
         CHANGELIST, {"action": "publish_selected", "_selected_action": [practice.pk]}
     )
-    practice.refresh_from_db()
-    assert practice.status == PENDING
-
-
-def test_editors_cannot_change_the_status_in_the_form(editor_client):
-    practice = pending(title="Waiting")
-    data = form_data(editor_client.get(change_url(practice)), "practicesubmission_form")
-    data["status"] = ["published"]
-
-    response = editor_client.post(change_url(practice), data)
-
-    assert response.status_code == 302
-    practice.refresh_from_db()
-    assert practice.status == PENDING
-
-
-def test_moderator_publishing_in_the_form_dates_it_and_records_updates(moderator_client, morocco):
-    practice = pending(title="Form published", countries=[morocco])
-    data = form_data(moderator_client.get(change_url(practice)), "practicesubmission_form")
-    data["status"] = ["published"]
-    data["published_on"] = [""]
-
-    response = moderator_client.post(change_url(practice), data)
-
-    assert response.status_code == 302
-    practice.refresh_from_db()
-    assert (practice.status, practice.published_on) == ("published", datetime.date.today())
-    assert CountryUpdate.objects.get().summary == "Practice published: “Form published”"
-
-
-@pytest.mark.parametrize(
-    ("status", "message"),
-    [
-        ("rejected", "A rejected practice needs a reason."),
-        ("archived", "Select a valid choice. archived is not one of the available choices."),
-    ],
-)
-def test_moderator_form_refuses_inconsistent_status(moderator_client, status, message):
-    practice = pending()
-    data = form_data(moderator_client.get(change_url(practice)), "practicesubmission_form")
-    data["status"] = [status]
-
-    response = moderator_client.post(change_url(practice), data)
-
-    assert message in str(response.context["adminform"].form.errors)
     practice.refresh_from_db()
     assert practice.status == PENDING
 
