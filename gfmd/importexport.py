@@ -810,6 +810,14 @@ class GfmdResource(ModelResource):
         if errors:
             raise ValidationError(errors)
 
+    def get_user_visible_fields(self) -> list[Field]:
+        """The columns the import page says it writes: not those protected for this user."""
+        return [
+            field
+            for field in super().get_user_visible_fields()
+            if field.attribute not in self.protected
+        ]
+
     def keeps_value(self, field: Field, instance: models.Model, row: dict) -> bool:
         """A protected column may be empty or hold the record's own value (so an exported file
         imports back unchanged); any other value would change what the user may not."""

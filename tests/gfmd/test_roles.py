@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
+from practices.admin import PracticeSubmissionAdmin
 from practices.models import PracticeSubmission
 from tests.admin_forms import form_data, form_values
 from tests.factories import PracticeFactory, SubscriptionFactory
@@ -88,6 +89,9 @@ def preview_messages(response) -> list[str]:
 
 def test_editors_cannot_publish_a_new_practice_by_import(editor_client):
     content = (HEADER + "new-one,New one,<p>Text</p>,Ana,Published,,2024-01-01\n").encode()
+    [(_resource, columns)] = editor_client.get(reverse(IMPORT)).context["fields_list"]
+    assert "title" in columns
+    assert not {"status", "rejection_reason", "published_on"} & set(columns)
 
     preview = upload(editor_client, IMPORT, content, "new.csv")
 
@@ -162,6 +166,54 @@ def test_editors_cannot_republish_a_rejected_practice_by_reverting_it(editor_cli
     )
 
 
+def test_a_deleted_practice_comes_back_from_its_history_as_pending(client, editor, updater):
+    """Deleting a rejected practice and restoring its published version does not publish it;
+    restoring a deleted record needs the add permission."""
+    practice, published_version = rejected_after_being_published()
+    url = revert_url(practice, published_version)
+    pk = practice.pk
+    practice.delete()
+    logged_in(client, updater)
+    assert client.post(url, {"title": "Once published"}).status_code == 403
+    logged_in(client, editor)
+
+    response = client.post(url, form_data(client.get(url), "historicalpracticesubmission_form"))
+
+    assert response.status_code == 302
+    restored = PracticeSubmission.objects.get(pk=pk)
+    assert (restored.title, restored.status, restored.published_on) == (
+        "Once published",
+        PENDING,
+        None,
+    )
+
+
+def test_an_import_keeps_a_publication_made_while_it_runs(editor_client, monkeypatch):
+    """The import writes the columns it may change and no other: a moderator's publication
+    between the import reading the practice and writing it stays."""
+    practice = PracticeFactory(slug="waiting", status=PENDING, published_on=None)
+    resource = PracticeSubmissionAdmin.resource_classes[0]
+    write = resource.before_save_instance
+
+    def published_meanwhile(self, instance, row, **kwargs):
+        PracticeSubmission.objects.filter(pk=practice.pk).update(
+            status=PUBLISHED, published_on=datetime.date(2024, 1, 2)
+        )
+        write(self, instance, row, **kwargs)
+
+    content = (HEADER + "waiting,Retitled,<p>Text</p>,Ana,,,\n").encode()
+    preview = upload(editor_client, IMPORT, content, "retitle.csv")
+    monkeypatch.setattr(resource, "before_save_instance", published_meanwhile)
+    confirm(editor_client, PROCESS_IMPORT, preview)
+
+    practice.refresh_from_db()
+    assert (practice.title, practice.status, practice.published_on) == (
+        "Retitled",
+        PUBLISHED,
+        datetime.date(2024, 1, 2),
+    )
+
+
 def test_editors_see_no_moderation_field_to_change_in_the_form(editor_client):
     practice = PracticeFactory(status=PENDING, published_on=None)
     data = form_data(editor_client.get(change_url(practice)), "practicesubmission_form")
@@ -227,8 +279,10 @@ def test_moderators_read_a_practice_but_cannot_change_its_content(moderator_clie
     response = moderator_client.post(
         change_url(practice), {"title": "Edited by a moderator", "description": "<p>x</p>"}
     )
+    delete_url = reverse("admin:practices_practicesubmission_delete", args=[practice.pk])
 
     assert response.status_code == 403
+    assert moderator_client.post(delete_url, {"post": "yes"}).status_code == 403
     practice.refresh_from_db()
     assert practice.title == "As submitted"
 
@@ -300,7 +354,7 @@ def test_nobody_changes_the_moderation_fields_in_the_form(client, staff, editor_
 # Nobody: staff without a group, and partial permissions -----------------------------------
 
 
-def test_staff_without_a_group_can_do_nothing_with_practices(client, plain_staff):
+def test_staff_without_a_group_can_do_nothing_with_practices(client, plain_staff, morocco):
     logged_in(client, plain_staff)
     practice, published_version = rejected_after_being_published()
     content = (HEADER + "new-one,New one,<p>Text</p>,Ana,,,\n").encode()
@@ -309,6 +363,14 @@ def test_staff_without_a_group_can_do_nothing_with_practices(client, plain_staff
         "list": client.get(reverse(CHANGELIST)),
         "add": client.get(reverse("admin:practices_practicesubmission_add")),
         "change": client.post(change_url(practice), {"title": "Changed"}),
+        "delete": client.post(
+            reverse("admin:practices_practicesubmission_delete", args=[practice.pk]),
+            {"post": "yes"},
+        ),
+        "country with its inlines": client.post(
+            reverse("admin:countries_country_change", args=[morocco.pk]),
+            {"name": "Changed", "attendances-TOTAL_FORMS": "1"},
+        ),
         "publish": client.post(
             reverse(CHANGELIST), {"action": "publish_selected", "_selected_action": [practice.pk]}
         ),
