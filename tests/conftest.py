@@ -20,14 +20,18 @@ def morocco(db):
     )
 
 
+def staff_in_group(username: str, group: str, **fields: str):
+    """A staff member who is only in `group`, as the data migrations set it up."""
+    user = get_user_model().objects.create_user(
+        username=username, password="not-secret", is_staff=True, **fields
+    )
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
 @pytest.fixture
 def editor(db):
-    """A staff member who is only in the Editors group the data migration creates."""
-    user = get_user_model().objects.create_user(
-        username="editor", password="not-secret", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="Editors"))
-    return user
+    return staff_in_group("editor", "Editors")
 
 
 @pytest.fixture
@@ -38,12 +42,7 @@ def editor_client(client, editor):
 
 @pytest.fixture
 def moderator(db):
-    """A staff member in the Moderators group only, as the data migration set it up."""
-    user = get_user_model().objects.create_user(
-        "moderator", email="moderator@gfmd.example.org", password="pw", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="Moderators"))
-    return user
+    return staff_in_group("moderator", "Moderators", email="moderator@gfmd.example.org")
 
 
 @pytest.fixture

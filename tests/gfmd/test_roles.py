@@ -38,23 +38,31 @@ COUNTS = "admin:subscriptions_subscription_counts"
 HEADER = "slug,title,description,submitted_by_name,status,rejection_reason,published_on\n"
 
 
+def staff_with(username: str, *codenames: str):
+    """A staff member with these permissions and no group."""
+    user = get_user_model().objects.create_user(username, password="pw", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return user
+
+
 @pytest.fixture
 def plain_staff(db):
     """Staff status and no group: may log in to the admin and do nothing there."""
-    return get_user_model().objects.create_user("plain", password="pw", is_staff=True)
+    return staff_with("plain")
 
 
 @pytest.fixture
 def updater(db):
     """May view and change practices but not add them (a custom set of permissions)."""
-    user = get_user_model().objects.create_user("updater", password="pw", is_staff=True)
-    user.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="practices",
-            codename__in=["view_practicesubmission", "change_practicesubmission"],
-        )
-    )
-    return user
+    return staff_with("updater", "view_practicesubmission", "change_practicesubmission")
+
+
+def pending(**fields) -> PracticeSubmission:
+    return PracticeFactory(status=PENDING, published_on=None, **fields)
+
+
+def rejected(**fields) -> PracticeSubmission:
+    return PracticeFactory(status=REJECTED, published_on=None, rejection_reason="Spam", **fields)
 
 
 def logged_in(client, user):
@@ -84,6 +92,10 @@ def rejected_after_being_published() -> tuple[PracticeSubmission, object]:
     return practice, published_version
 
 
+def csv_rows(*rows: str) -> bytes:
+    return (HEADER + "".join(f"{row}\n" for row in rows)).encode()
+
+
 def preview_messages(response) -> list[str]:
     return response.context["result"].error_messages()
 
@@ -92,7 +104,7 @@ def preview_messages(response) -> list[str]:
 
 
 def test_editors_cannot_publish_a_new_practice_by_import(editor_client):
-    content = (HEADER + "new-one,New one,<p>Text</p>,Ana,Published,,2024-01-01\n").encode()
+    content = csv_rows("new-one,New one,<p>Text</p>,Ana,Published,,2024-01-01")
     [(_resource, columns)] = editor_client.get(reverse(IMPORT)).context["fields_list"]
     assert "title" in columns
     assert not {"status", "rejection_reason", "published_on"} & set(columns)
@@ -108,15 +120,12 @@ def test_editors_cannot_publish_a_new_practice_by_import(editor_client):
 
 
 def test_editors_cannot_publish_or_unreject_a_stored_practice_by_import(editor_client):
-    waiting = PracticeFactory(slug="waiting", status=PENDING, published_on=None)
-    refused = PracticeFactory(
-        slug="refused", status=REJECTED, published_on=None, rejection_reason="Spam"
+    waiting = pending(slug="waiting")
+    refused = rejected(slug="refused")
+    content = csv_rows(
+        "waiting,Waiting,<p>Text</p>,Ana,published,,",
+        "refused,Refused,<p>Text</p>,Ana,Rejected,Not spam after all,",
     )
-    content = (
-        HEADER
-        + "waiting,Waiting,<p>Text</p>,Ana,published,,\n"
-        + "refused,Refused,<p>Text</p>,Ana,Rejected,Not spam after all,\n"
-    ).encode()
 
     preview = upload(editor_client, IMPORT, content, "publish.csv")
 
@@ -132,14 +141,10 @@ def test_editors_cannot_publish_or_unreject_a_stored_practice_by_import(editor_c
 
 
 def test_editors_import_content_with_the_moderation_columns_as_they_are(editor, editor_client):
-    stored = PracticeFactory(
-        slug="refused", status=REJECTED, published_on=None, rejection_reason="Spam"
+    stored = rejected(slug="refused")
+    content = csv_rows(
+        "refused,Retitled,<p>Text</p>,Ana,Rejected,Spam,", "brand-new,Brand new,<p>Text</p>,Ana,,,"
     )
-    content = (
-        HEADER
-        + "refused,Retitled,<p>Text</p>,Ana,Rejected,Spam,\n"
-        + "brand-new,Brand new,<p>Text</p>,Ana,,,\n"
-    ).encode()
 
     preview = upload(editor_client, IMPORT, content, "content.csv")
     assert preview_messages(preview) == []
@@ -195,7 +200,7 @@ def test_a_deleted_practice_comes_back_from_its_history_as_pending(client, edito
 def test_an_import_keeps_a_publication_made_while_it_runs(editor_client, monkeypatch):
     """The import writes the columns it may change and no other: a moderator's publication
     between the import reading the practice and writing it stays."""
-    practice = PracticeFactory(slug="waiting", status=PENDING, published_on=None)
+    practice = pending(slug="waiting")
     resource = PracticeSubmissionAdmin.resource_classes[0]
     write = resource.before_save_instance
 
@@ -205,7 +210,7 @@ def test_an_import_keeps_a_publication_made_while_it_runs(editor_client, monkeyp
         )
         write(self, instance, row, **kwargs)
 
-    content = (HEADER + "waiting,Retitled,<p>Text</p>,Ana,,,\n").encode()
+    content = csv_rows("waiting,Retitled,<p>Text</p>,Ana,,,")
     preview = upload(editor_client, IMPORT, content, "retitle.csv")
     monkeypatch.setattr(resource, "before_save_instance", published_meanwhile)
     confirm(editor_client, PROCESS_IMPORT, preview)
@@ -239,7 +244,7 @@ def waiting_on_a_lock(seconds: float = 5) -> bool:
 def test_a_publication_during_a_revert_waits_for_it_and_is_kept(editor_client, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: a row lock held by one connection and awaited by another")
-    practice = PracticeFactory(title="Original", status=PENDING, published_on=None)
+    practice = pending(title="Original")
     original = practice.history.latest()
     practice.title = "Edited"
     practice.save()
@@ -269,7 +274,7 @@ def test_a_publication_during_a_revert_waits_for_it_and_is_kept(editor_client, m
 
 
 def test_editors_see_no_moderation_field_to_change_in_the_form(editor_client):
-    practice = PracticeFactory(status=PENDING, published_on=None)
+    practice = pending()
     data = form_data(editor_client.get(change_url(practice)), "practicesubmission_form")
     data |= {"status": ["published"], "published_on": ["2024-01-01"]}
 
@@ -305,7 +310,7 @@ def test_moderators_group_may_view_and_moderate_practices_only(db):
 
 
 def test_moderators_cannot_import_practices(moderator_client):
-    content = (HEADER + "new-one,New one,<p>Text</p>,Ana,,,\n").encode()
+    content = csv_rows("new-one,New one,<p>Text</p>,Ana,,,")
 
     assert moderator_client.get(reverse(IMPORT)).status_code == 403
     assert upload(moderator_client, IMPORT, content, "new.csv").status_code == 403
@@ -325,7 +330,7 @@ def test_moderators_cannot_export_practices_and_the_submitters_addresses(moderat
 
 
 def test_moderators_read_a_practice_but_cannot_change_its_content(moderator_client):
-    practice = PracticeFactory(title="As submitted", status=PENDING, published_on=None)
+    practice = pending(title="As submitted")
     page = moderator_client.get(change_url(practice))
     assert "practicesubmission_form" in page.content.decode()
     assert page.context["has_change_permission"] is False
@@ -353,8 +358,8 @@ def test_moderators_cannot_revert_a_practice(moderator_client):
 
 
 def test_moderators_still_publish_and_reject(moderator_client):
-    to_publish = PracticeFactory(status=PENDING, published_on=None)
-    to_reject = PracticeFactory(status=PENDING, published_on=None)
+    to_publish = pending()
+    to_reject = pending()
 
     moderator_client.post(
         reverse(CHANGELIST), {"action": "publish_selected", "_selected_action": [to_publish.pk]}
@@ -376,7 +381,7 @@ def test_moderators_still_publish_and_reject(moderator_client):
 
 
 def test_moderators_publish_or_reject_from_the_practice_page(moderator_client):
-    practice = PracticeFactory(status=PENDING, published_on=None)
+    practice = pending()
     page = moderator_client.get(change_url(practice))
 
     response = moderator_client.post(reverse(CHANGELIST), form_data(page, "publish-form"))
@@ -393,7 +398,7 @@ def test_moderators_publish_or_reject_from_the_practice_page(moderator_client):
 def test_nobody_changes_the_moderation_fields_in_the_form(client, staff, editor_client):
     """Not even a superuser: publishing and rejecting are the actions' job, which record the
     country updates and keep the dates and the reason consistent."""
-    practice = PracticeFactory(status=PENDING, published_on=None)
+    practice = pending()
     assert 'id="publish-form"' not in editor_client.get(change_url(practice)).content.decode()
     logged_in(client, staff)
     data = form_data(client.get(change_url(practice)), "practicesubmission_form")
@@ -411,7 +416,7 @@ def test_nobody_changes_the_moderation_fields_in_the_form(client, staff, editor_
 def test_staff_without_a_group_can_do_nothing_with_practices(client, plain_staff, morocco):
     logged_in(client, plain_staff)
     practice, published_version = rejected_after_being_published()
-    content = (HEADER + "new-one,New one,<p>Text</p>,Ana,,,\n").encode()
+    content = csv_rows("new-one,New one,<p>Text</p>,Ana,,,")
 
     responses = {
         "list": client.get(reverse(CHANGELIST)),
@@ -445,12 +450,9 @@ def test_staff_without_a_group_can_do_nothing_with_practices(client, plain_staff
 
 def test_an_import_creates_nothing_for_staff_who_may_not_add(client, updater):
     logged_in(client, updater)
-    stored = PracticeFactory(slug="stored", title="Stored", status=PENDING, published_on=None)
-    content = (
-        HEADER
-        + "stored,Stored and updated,<p>Text</p>,Ana,,,\n"
-        + "new-one,New one,<p>Text</p>,Ana,,,\n"
-    ).encode()
+    stored = pending(slug="stored", title="Stored")
+    updated = "stored,Stored and updated,<p>Text</p>,Ana,,,"
+    content = csv_rows(updated, "new-one,New one,<p>Text</p>,Ana,,,")
 
     preview = upload(client, IMPORT, content, "new.csv")
 
@@ -459,15 +461,14 @@ def test_an_import_creates_nothing_for_staff_who_may_not_add(client, updater):
     ]
     assert list(PracticeSubmission.objects.values_list("slug", flat=True)) == [stored.slug]
 
-    update_only = upload(client, IMPORT, (HEADER + content.decode().splitlines()[1]).encode(), "u")
+    update_only = upload(client, IMPORT, csv_rows(updated), "update.csv")
     confirm(client, PROCESS_IMPORT, update_only)
     stored.refresh_from_db()
     assert stored.title == "Stored and updated"
 
 
 def test_a_view_only_user_cannot_revert(client, db):
-    viewer = get_user_model().objects.create_user("viewer", password="pw", is_staff=True)
-    viewer.user_permissions.add(Permission.objects.get(codename="view_practicesubmission"))
+    viewer = staff_with("viewer", "view_practicesubmission")
     practice, published_version = rejected_after_being_published()
     logged_in(client, viewer)
 
@@ -491,8 +492,7 @@ def test_subscriber_counts_need_the_subscription_list_permission(client, db, req
 
 
 def test_staff_allowed_to_see_subscriptions_see_the_counts_but_export_no_address(client, db):
-    viewer = get_user_model().objects.create_user("viewer", password="pw", is_staff=True)
-    viewer.user_permissions.add(Permission.objects.get(codename="view_subscription"))
+    viewer = staff_with("viewer", "view_subscription")
     subscription = SubscriptionFactory()
     logged_in(client, viewer)
 
