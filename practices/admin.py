@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Count, F, QuerySet, Value, When
 from django.db.models.expressions import OrderBy
+from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -22,16 +23,18 @@ from practices.forms import PracticeAdminForm, RejectionForm
 from practices.models import PracticeSubmission, Theme
 from practices.resources import PracticeResource, ThemeResource
 from practices.services import practice_publish, practice_reject
+from subscriptions.admin_mixins import RecordsCountryUpdates
 
 
 @admin.register(PracticeSubmission)
-class PracticeSubmissionAdmin(GfmdImportExportMixin, GuardedHistoryAdmin):
+class PracticeSubmissionAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
     """Practices, with the moderation queue: pending first, publish and reject actions.
 
     The moderation fields are read-only in the form for everyone, so the import and the
     history revert leave them alone too: only the actions, for users with the moderate
-    permission (the Moderators group), publish or reject, through the services that record an
-    update on each of the practice's countries.
+    permission (the Moderators group), publish or reject. Whatever changes what a country
+    page shows of a practice (publishing, taking offline, a new title, other countries)
+    records an update on each country concerned.
     """
 
     resource_classes = [PracticeResource]
@@ -113,6 +116,9 @@ class PracticeSubmissionAdmin(GfmdImportExportMixin, GuardedHistoryAdmin):
 
     def has_moderate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(MODERATE_PERMISSION)
+
+    def countries_named_in(self, form: ModelForm) -> set[int]:
+        return {country.pk for country in form.cleaned_data.get("countries", ())}
 
     def _moderate(
         self, request: HttpRequest, queryset: QuerySet, change: Callable[..., Any], done: str
