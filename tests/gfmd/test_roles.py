@@ -15,8 +15,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from practices.admin import PracticeSubmissionAdmin
 from practices.models import PracticeSubmission
+from practices.resources import PracticeResource
 from tests.admin_forms import form_data, form_values
 from tests.concurrency import at_once, meet_before_saving, require_postgres, staff_client
 from tests.factories import PracticeFactory, SubscriptionFactory
@@ -198,8 +198,7 @@ def test_an_import_keeps_a_publication_made_while_it_runs(editor_client, monkeyp
     """The import writes the columns it may change and no other: a moderator's publication
     between the import reading the practice and writing it stays."""
     practice = pending(slug="waiting")
-    resource = PracticeSubmissionAdmin.resource_classes[0]
-    write = resource.before_save_instance
+    write = PracticeResource.before_save_instance
 
     def published_meanwhile(self, instance, row, **kwargs):
         PracticeSubmission.objects.filter(pk=practice.pk).update(
@@ -209,7 +208,7 @@ def test_an_import_keeps_a_publication_made_while_it_runs(editor_client, monkeyp
 
     content = csv_rows("waiting,Retitled,<p>Text</p>,Ana,,,")
     preview = upload(editor_client, IMPORT, content, "retitle.csv")
-    monkeypatch.setattr(resource, "before_save_instance", published_meanwhile)
+    monkeypatch.setattr(PracticeResource, "before_save_instance", published_meanwhile)
     confirm(editor_client, PROCESS_IMPORT, preview)
 
     practice.refresh_from_db()
