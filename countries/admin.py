@@ -9,7 +9,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from countries.models import (
     Attendance,
@@ -32,6 +31,7 @@ from countries.resources import (
     ThematicMeetingResource,
     profile_workbook,
 )
+from gfmd.history import GuardedHistoryAdmin
 from gfmd.importexport import XLSX, GfmdImportExportMixin
 from subscriptions.admin_mixins import RecordsCountryUpdates
 
@@ -99,7 +99,7 @@ class ContributionInline(CompactInline):
 
 
 @admin.register(Country)
-class CountryAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistoryAdmin):
+class CountryAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
     resource_classes = [CountryResource]
     list_display = ["name", "iso2", "iso3", "region", "subregion"]
     list_filter = [ParticipationFilter, "region", "subregion"]
@@ -145,7 +145,7 @@ class RoundtableInline(CompactInline):
 
 
 @admin.register(ForumYear)
-class ForumYearAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistoryAdmin):
+class ForumYearAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
     resource_classes = [ForumYearResource]
     list_display = ["label", "sort_year", "chair_list", "summit_city", "summit_start", "summit_end"]
     search_fields = ["label", "summit_city", "chairs__name"]
@@ -167,7 +167,7 @@ class ForumYearAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistory
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistoryAdmin):
+class AttendanceAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
     resource_classes = [AttendanceResource]
     list_display = [
         "country",
@@ -190,7 +190,7 @@ class AttendanceAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistor
 
 
 @admin.register(Roundtable)
-class RoundtableAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistoryAdmin):
+class RoundtableAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
     resource_classes = [RoundtableResource]
     list_display = ["forum_year", "number", "title", "role_count"]
     list_display_links = ["forum_year", "number", "title"]
@@ -209,7 +209,7 @@ class RoundtableAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistor
 
 
 @admin.register(RoundtableRole)
-class RoundtableRoleAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistoryAdmin):
+class RoundtableRoleAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
     resource_classes = [RoundtableRoleResource]
     list_display = ["country", "forum_year", "role", "roundtable", "session"]
     list_filter = ["forum_year", "role"]
@@ -232,7 +232,7 @@ class ParticipationInline(CompactInline):
 
 
 @admin.register(ThematicMeeting)
-class ThematicMeetingAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistoryAdmin):
+class ThematicMeetingAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
     resource_classes = [ThematicMeetingResource]
     list_display = [
         "title",
@@ -265,7 +265,7 @@ class ThematicMeetingAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleH
 
 @admin.register(ThematicMeetingParticipation)
 class ThematicMeetingParticipationAdmin(
-    RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistoryAdmin
+    RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin
 ):
     resource_classes = [ThematicMeetingParticipationResource]
     list_display = ["country", "role", "meeting"]
@@ -277,7 +277,7 @@ class ThematicMeetingParticipationAdmin(
 
 
 @admin.register(Contribution)
-class ContributionAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistoryAdmin):
+class ContributionAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
     resource_classes = [ContributionResource]
     list_display = ["country", "forum_year", "amount", "currency", "earmarked", "note"]
     list_filter = ["forum_year", "earmarked", "currency"]

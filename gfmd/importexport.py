@@ -631,6 +631,13 @@ class GfmdResource(ModelResource):
         store_row_values = True
         instance_loader_class = NaturalKeyInstanceLoader
 
+    def __init__(self, *, may_add: bool = True, protected: Iterable[str] = (), **kwargs):
+        """The admin passes what the importing user's form allows (`get_import_resource_kwargs`):
+        whether a row may add a record, and the fields shown read-only, which no row changes."""
+        super().__init__(**kwargs)
+        self.may_add = may_add
+        self.protected = frozenset(protected)
+
     @classmethod
     def get_result_class(cls) -> type[ImportResult]:
         return ImportResult
@@ -757,9 +764,26 @@ class GfmdResource(ModelResource):
     def import_instance(self, instance: models.Model, row: dict, **kwargs) -> None:
         """As the library's, but many-to-many values are checked now (saved after the record),
         unknown keys keep their own message, and a repeated row is refused."""
-        errors: dict[str, ValidationError] = {}
+        errors: dict[str, Any] = {}
+        general: list[ValidationError] = []
+        if instance._state.adding and not self.may_add:
+            opts = self._meta.model._meta
+            general.append(
+                ValidationError(
+                    gettext("names no %(noun)s that exists, and you may not add %(nouns)s")
+                    % {"noun": opts.verbose_name, "nouns": opts.verbose_name_plural},
+                    code="may_not_add",
+                )
+            )
         for field in self.get_import_fields():
             if field.column_name not in row:
+                continue
+            if field.attribute in self.protected:
+                if not self.keeps_value(field, instance, row):
+                    errors[field.attribute] = ValidationError(
+                        gettext("you may not change this column; leave it empty or as it is"),
+                        code="protected",
+                    )
                 continue
             try:
                 if isinstance(field.widget, widgets.ManyToManyWidget):
@@ -773,13 +797,38 @@ class GfmdResource(ModelResource):
         first = self.duplicates.get(kwargs.get("row_number"))
         if first is not None:
             noun, offset = self.numbering
-            errors[NON_FIELD_ERRORS] = ValidationError(
-                gettext("repeats %(row)s (same %(columns)s)")
-                % {"row": f"{noun} {first + offset - 1}", "columns": ", ".join(self.id_columns())},
-                code="duplicate_row",
+            general.append(
+                ValidationError(
+                    gettext("repeats %(row)s (same %(columns)s)")
+                    % {
+                        "row": f"{noun} {first + offset - 1}",
+                        "columns": ", ".join(self.id_columns()),
+                    },
+                    code="duplicate_row",
+                )
             )
+        if general:
+            errors[NON_FIELD_ERRORS] = general
         if errors:
             raise ValidationError(errors)
+
+    def get_user_visible_fields(self) -> list[Field]:
+        """The columns the import page says it writes: not those protected for this user."""
+        return [
+            field
+            for field in super().get_user_visible_fields()
+            if field.attribute not in self.protected
+        ]
+
+    def keeps_value(self, field: Field, instance: models.Model, row: dict) -> bool:
+        """A protected column may be empty or hold the record's own value (so an exported file
+        imports back unchanged); any other value would change what the user may not."""
+        if cell_text(row[field.column_name]) == "":
+            return True
+        try:
+            return field.clean(row) == field.get_value(instance)
+        except ValueError:
+            return False
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         """Model.full_clean, step by step, minus what costs a query a row for nothing:
@@ -838,6 +887,7 @@ class GfmdResource(ModelResource):
             for name, field in self.fields.items()
             if name not in self.get_import_id_fields()
             and not field.readonly
+            and field.attribute not in self.protected
             and not opts.get_field(field.attribute).many_to_many
         ]
 
@@ -1050,6 +1100,14 @@ class GfmdImportExportMixin(ImportExportMixin):
     formats = FORMATS
     import_form_class = LimitedImportForm
     import_template_name = "admin/import_export/gfmd_import.html"
+
+    def get_import_resource_kwargs(self, request, **kwargs) -> dict[str, Any]:
+        """An import writes only what the user's form could: no new record without the add
+        permission, and no field the form shows the user read-only."""
+        return super().get_import_resource_kwargs(request, **kwargs) | {
+            "may_add": self.has_add_permission(request),
+            "protected": self.get_readonly_fields(request),
+        }
 
     def add_data_read_fail_error_to_form(self, form, e: Exception) -> None:
         if isinstance(e, ImportFileError):

@@ -215,8 +215,10 @@ IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 # Our formats escape formulas themselves: the library's setting only strips one "=" and
 # turns every cell, numbers included, into text.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+# Import and export take the permission the change form takes (README, Staff): a view-only
+# user (a moderator) reads records one at a time and takes none out in bulk.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
-IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "change"
 
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

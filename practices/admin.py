@@ -15,8 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
-from simple_history.admin import SimpleHistoryAdmin
 
+from gfmd.history import GuardedHistoryAdmin
 from gfmd.importexport import GfmdImportExportMixin
 from practices.emails import MODERATE_PERMISSION
 from practices.forms import PracticeAdminForm, RejectionForm
@@ -25,16 +25,16 @@ from practices.resources import PracticeResource, ThemeResource
 from practices.services import practice_publish, practice_reject
 from subscriptions.admin_mixins import RecordsCountryUpdates
 
-MODERATION_FIELDS = ["status", "rejection_reason", "published_on"]
-
 
 @admin.register(PracticeSubmission)
-class PracticeSubmissionAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistoryAdmin):
+class PracticeSubmissionAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
     """Practices, with the moderation queue: pending first, publish and reject actions.
 
-    Only users with the moderate permission (the Moderators group) see the actions or may
-    change the status. Whatever changes what a country page shows of a practice (publishing,
-    taking offline, a new title, other countries) records an update on each country concerned.
+    The moderation fields are read-only in the form for everyone, so the import and the
+    history revert leave them alone too: only the actions, for users with the moderate
+    permission (the Moderators group), publish or reject. Whatever changes what a country
+    page shows of a practice (publishing, taking offline, a new title, other countries)
+    records an update on each country concerned.
     """
 
     resource_classes = [PracticeResource]
@@ -62,7 +62,7 @@ class PracticeSubmissionAdmin(RecordsCountryUpdates, GfmdImportExportMixin, Simp
     ordering = ["-submitted_on", "title"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["countries", "themes", "forum_year"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["status", "rejection_reason", "published_on", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "description", "url"]}),
         (
@@ -116,14 +116,6 @@ class PracticeSubmissionAdmin(RecordsCountryUpdates, GfmdImportExportMixin, Simp
 
     def has_moderate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(MODERATE_PERMISSION)
-
-    def get_readonly_fields(
-        self, request: HttpRequest, obj: PracticeSubmission | None = None
-    ) -> list[str]:
-        readonly = list(super().get_readonly_fields(request, obj))
-        if not self.has_moderate_permission(request):
-            readonly += MODERATION_FIELDS
-        return readonly
 
     def countries_named_in(self, form: ModelForm) -> set[int]:
         return {country.pk for country in form.cleaned_data.get("countries", ())}
@@ -190,7 +182,7 @@ class PracticeSubmissionAdmin(RecordsCountryUpdates, GfmdImportExportMixin, Simp
 
 
 @admin.register(Theme)
-class ThemeAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+class ThemeAdmin(GfmdImportExportMixin, GuardedHistoryAdmin):
     resource_classes = [ThemeResource]
     list_display = ["name", "slug", "practice_count"]
     search_fields = ["name", "description"]

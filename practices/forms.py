@@ -4,7 +4,6 @@ from typing import Any
 
 from django import forms
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gfmd.mailboxes import PlainEmailField
@@ -32,28 +31,13 @@ class SanitisedDescriptionMixin:
 
 
 class PracticeAdminForm(SanitisedDescriptionMixin, forms.ModelForm):
-    """The admin's form; the ModelAdmin's fieldsets decide which of these it shows."""
+    """The admin's form; the ModelAdmin's fieldsets decide which of these it shows. The
+    moderation fields are not among them: only the publish and reject actions set them."""
 
     class Meta:
         model = PracticeSubmission
         formfield_callback = https_url_formfield
-        fields = [
-            *SUBMITTED_FIELDS,
-            "slug",
-            "submitted_on",
-            "status",
-            "rejection_reason",
-            "published_on",
-        ]
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if cleaned.get("status") == PracticeSubmission.Status.PUBLISHED and not cleaned.get(
-            "published_on"
-        ):
-            cleaned["published_on"] = timezone.localdate()
-            self.instance.published_on = cleaned["published_on"]
-        return cleaned
+        fields = [*SUBMITTED_FIELDS, "slug", "submitted_on"]
 
 
 class RejectionForm(forms.Form):

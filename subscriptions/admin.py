@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -64,6 +65,9 @@ class SubscriptionAdmin(GfmdExportMixin, admin.ModelAdmin):
         ]
 
     def counts_view(self, request: HttpRequest) -> TemplateResponse:
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+
         def counted(**lookups: str) -> Count:
             return Count(
                 "subscriptions",

@@ -93,3 +93,15 @@ def add_inline_row(data: FormData, prefix: str, **fields: object) -> None:
             data[name.replace("__prefix__", str(index))] = list(values)
     for name, value in fields.items():
         data[f"{prefix}-{index}-{name}"] = [str(value)]
+
+
+def form_values(form) -> dict:
+    """What a browser would post for an unchanged form."""
+    values = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is True:
+            values[name] = "on"
+        elif value not in (None, False):
+            values[name] = value
+    return values

@@ -20,19 +20,34 @@ def morocco(db):
     )
 
 
+def staff_in_group(username: str, group: str, **fields: str):
+    """A staff member who is only in `group`, as the data migrations set it up."""
+    user = get_user_model().objects.create_user(
+        username=username, password="not-secret", is_staff=True, **fields
+    )
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
 @pytest.fixture
 def editor(db):
-    """A staff member who is only in the Editors group the data migration creates."""
-    user = get_user_model().objects.create_user(
-        username="editor", password="not-secret", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="Editors"))
-    return user
+    return staff_in_group("editor", "Editors")
 
 
 @pytest.fixture
 def editor_client(client, editor):
     client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def moderator(db):
+    return staff_in_group("moderator", "Moderators", email="moderator@gfmd.example.org")
+
+
+@pytest.fixture
+def moderator_client(client, moderator):
+    client.force_login(moderator)
     return client
 
 

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
 from gfmd.importexport import CSV, ImportResult
 
 DATA = Path(__file__).resolve().parent / "data"
+# The admin's format choices, in the order of gfmd.importexport.FORMATS.
+CSV_FORMAT, XLSX_FORMAT, JSON_FORMAT = "0", "1", "2"
 
 
 def run_import(
@@ -25,3 +30,19 @@ def run_import(
     if preview.has_problems() or not confirm:
         return preview, None
     return preview, load_and_import(dry_run=False)
+
+
+def upload(client, url_name: str, content: bytes, name: str, file_format: str = CSV_FORMAT):
+    """Post a file to an admin import page, as its form does: the response is the preview."""
+    return client.post(
+        reverse(url_name),
+        {
+            "resource": "0",
+            "format": file_format,
+            "import_file": SimpleUploadedFile(name, content),
+        },
+    )
+
+
+def confirm(client, url_name: str, preview_response):
+    return client.post(reverse(url_name), preview_response.context["confirm_form"].initial)

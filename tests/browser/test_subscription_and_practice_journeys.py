@@ -9,12 +9,13 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 
 from practices.models import PracticeSubmission
 from subscriptions.models import Subscription
 from subscriptions.services import country_update_record
-from tests.factories import ThemeFactory
+from tests.factories import PracticeFactory, ThemeFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -73,3 +74,31 @@ def test_submit_a_practice_and_get_an_acknowledgement(page, morocco):
     # Not public before a moderator publishes it.
     page.goto("/practices/?q=Diaspora")
     assert "Diaspora investment desk" not in page.content()
+
+
+def test_a_moderator_publishes_then_rejects_from_the_practice_page(page, morocco):
+    moderator = UserFactory(username="moderator", is_staff=True)
+    moderator.user_permissions.set(
+        Permission.objects.filter(
+            codename__in=["view_practicesubmission", "moderate_practicesubmission"]
+        )
+    )
+    practice = PracticeFactory(title="Diaspora bonds", status="pending", published_on=None)
+    page.goto(f"/admin/practices/practicesubmission/{practice.pk}/change/")
+    page.get_by_label("Username").fill("moderator")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Log in").click()
+
+    page.get_by_role("button", name="Publish").click()
+
+    assert page.locator(".messagelist").inner_text() == "Published 1 practice."
+    practice.refresh_from_db()
+    assert practice.status == PracticeSubmission.Status.PUBLISHED
+    page.goto(f"/admin/practices/practicesubmission/{practice.pk}/change/")
+    assert page.get_by_role("button", name="Publish").count() == 0
+    page.get_by_role("button", name="Reject…").click()
+    page.get_by_label("Reason for rejection").fill("Out of date.")
+    page.get_by_role("button", name="Reject", exact=True).click()
+    assert page.locator(".messagelist").inner_text() == "Rejected 1 practice."
+    practice.refresh_from_db()
+    assert (practice.status, practice.rejection_reason) == ("rejected", "Out of date.")

@@ -7,54 +7,26 @@ import io
 import openpyxl
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from countries.models import Attendance
 from subscriptions.models import CountryUpdate
+from tests.admin_forms import form_values
 from tests.factories import (
     AttendanceFactory,
     ContributionFactory,
     PracticeFactory,
     RoundtableRoleFactory,
 )
-from tests.importing import DATA
+from tests.importing import CSV_FORMAT, DATA, XLSX_FORMAT, confirm, upload
 
 ATTENDANCE = "country,forum_year,attended_meeting,attended_prep_meetings,attended_summit\n"
-CSV_FORMAT, XLSX_FORMAT, JSON_FORMAT = "0", "1", "2"
 
 
 @pytest.fixture
 def admin_client(client, staff):
     client.force_login(staff)
     return client
-
-
-def upload(client, url_name: str, content: bytes, name: str, file_format: str = CSV_FORMAT):
-    return client.post(
-        reverse(url_name),
-        {
-            "resource": "0",
-            "format": file_format,
-            "import_file": SimpleUploadedFile(name, content),
-        },
-    )
-
-
-def confirm(client, url_name: str, preview_response):
-    return client.post(reverse(url_name), preview_response.context["confirm_form"].initial)
-
-
-def form_values(form) -> dict:
-    """What a browser would post for an unchanged form."""
-    values = {}
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
-        if value is True:
-            values[name] = "on"
-        elif value not in (None, False):
-            values[name] = value
-    return values
 
 
 def test_an_upload_is_previewed_then_imported_on_confirm(admin_client, world, staff):

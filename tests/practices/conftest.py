@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from practices.models import Theme
@@ -35,19 +34,3 @@ def diaspora(db):
 @pytest.fixture
 def remittances(db):
     return Theme.objects.get(slug="remittances")
-
-
-@pytest.fixture
-def moderator(django_user_model):
-    """A staff member in the Moderators group only, as the data migration set it up."""
-    user = django_user_model.objects.create_user(
-        "moderator", email="moderator@gfmd.example.org", password="pw", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="Moderators"))
-    return user
-
-
-@pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client

@@ -1,11 +1,11 @@
-"""Moderation in the admin: the queue, publish and reject actions, who may use them."""
+"""Moderation in the admin: the queue, publish and reject actions (who may use what:
+tests/gfmd/test_roles.py)."""
 
 from __future__ import annotations
 
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
@@ -25,16 +25,6 @@ def change_url(practice: PracticeSubmission) -> str:
 
 def pending(**fields) -> PracticeSubmission:
     return PracticeFactory(status=PENDING, published_on=None, **fields)
-
-
-def test_moderators_group_may_moderate_practices_and_nothing_else(db):
-    group = Group.objects.get(name="Moderators")
-
-    assert sorted(group.permissions.values_list("content_type__app_label", "codename")) == [
-        ("practices", "change_practicesubmission"),
-        ("practices", "moderate_practicesubmission"),
-        ("practices", "view_practicesubmission"),
-    ]
 
 
 def test_queue_lists_pending_practices_first(moderator_client):
@@ -141,51 +131,6 @@ def test_editors_see_no_moderation_actions_and_cannot_use_them(editor_client):
     assert practice.status == PENDING
 
 
-def test_editors_cannot_change_the_status_in_the_form(editor_client):
-    practice = pending(title="Waiting")
-    data = form_data(editor_client.get(change_url(practice)), "practicesubmission_form")
-    data["status"] = ["published"]
-
-    response = editor_client.post(change_url(practice), data)
-
-    assert response.status_code == 302
-    practice.refresh_from_db()
-    assert practice.status == PENDING
-
-
-def test_moderator_publishing_in_the_form_dates_it_and_records_updates(moderator_client, morocco):
-    practice = pending(title="Form published", countries=[morocco])
-    data = form_data(moderator_client.get(change_url(practice)), "practicesubmission_form")
-    data["status"] = ["published"]
-    data["published_on"] = [""]
-
-    response = moderator_client.post(change_url(practice), data)
-
-    assert response.status_code == 302
-    practice.refresh_from_db()
-    assert (practice.status, practice.published_on) == ("published", datetime.date.today())
-    assert CountryUpdate.objects.get().summary == 'Practices: added "Form published"'
-
-
-@pytest.mark.parametrize(
-    ("status", "message"),
-    [
-        ("rejected", "A rejected practice needs a reason."),
-        ("archived", "Select a valid choice. archived is not one of the available choices."),
-    ],
-)
-def test_moderator_form_refuses_inconsistent_status(moderator_client, status, message):
-    practice = pending()
-    data = form_data(moderator_client.get(change_url(practice)), "practicesubmission_form")
-    data["status"] = [status]
-
-    response = moderator_client.post(change_url(practice), data)
-
-    assert message in str(response.context["adminform"].form.errors)
-    practice.refresh_from_db()
-    assert practice.status == PENDING
-
-
 def test_descriptions_are_sanitised_through_the_admin(editor_client):
     practice = pending()
     data = form_data(editor_client.get(change_url(practice)), "practicesubmission_form")
@@ -200,60 +145,22 @@ def test_descriptions_are_sanitised_through_the_admin(editor_client):
     assert practice.description == '<p>Kept</p><a rel="nofollow noopener">link</a>'
 
 
-@pytest.mark.parametrize(
-    ("status", "summary"),
-    [
-        ("pending", 'Practices: removed "Diaspora bonds"'),
-        ("rejected", 'Practices: removed "Diaspora bonds"'),
-    ],
-)
-def test_moderator_taking_a_practice_offline_in_the_form_records_updates(
-    moderator_client, morocco, france, status, summary
-):
-    practice = PracticeFactory(title="Diaspora bonds", countries=[morocco, france])
-    data = form_data(moderator_client.get(change_url(practice)), "practicesubmission_form")
-    data["status"] = [status]
-    data["rejection_reason"] = ["Out of date."]
-
-    assert moderator_client.post(change_url(practice), data).status_code == 302
-
-    practice.refresh_from_db()
-    assert practice.status == status
-    updates = CountryUpdate.objects.order_by("country__name")
-    assert [(u.country, u.summary) for u in updates] == [(france, summary), (morocco, summary)]
-
-
 def publish_with_the_action(client: Client, practice: PracticeSubmission):
     data = {"action": "publish_selected", "_selected_action": [practice.pk]}
     return client.post(CHANGELIST, data)
 
 
-def publish_in_the_form(client: Client, practice: PracticeSubmission):
-    data = form_data(client.get(change_url(practice)), "practicesubmission_form")
-    data["status"] = ["published"]
-    return lambda: client.post(change_url(practice), data)
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(
-    "paths", [("form", "form"), ("action", "form"), ("action", "action")], ids="-".join
-)
 def test_two_moderators_publishing_at_once_record_one_update_per_country(
-    morocco, france, monkeypatch, paths
+    morocco, france, monkeypatch
 ):
     require_postgres()
     practice = pending(title="Diaspora bonds", countries=[morocco, france])
-    posts = []
-    for index, path in enumerate(paths):
-        client = staff_client(f"moderator{index}")
-        if path == "form":
-            posts.append(publish_in_the_form(client, practice))
-        else:
-            posts.append(lambda client=client: publish_with_the_action(client, practice))
+    clients = [staff_client(f"moderator{index}") for index in range(2)]
     meet_before_saving(monkeypatch, PracticeSubmission, parties=2)
 
-    responses = at_once(*posts)
+    responses = at_once(*[lambda c=c: publish_with_the_action(c, practice) for c in clients])
 
     assert [response.status_code for response in responses] == [302, 302]
     practice.refresh_from_db()
