@@ -151,9 +151,10 @@ class GfmdAdminSite(admin.AdminSite):
                     "device": device,
                 },
             )
-        device, _created = TOTPDevice.objects.get_or_create(
-            user=user, confirmed=False, defaults={"name": "Authenticator app"}
-        )
+        # The same key on every visit until it is confirmed (the oldest, if two tabs raced).
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, confirmed=False, name="Authenticator app")
         form = TokenForm(request.POST or None)
         if form.is_valid():
             if _verify(device, form.cleaned_data["otp_token"].strip()):

@@ -115,6 +115,19 @@ class TestBruteForce:
         other = log_in(client, address="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.8")
         assert logged_in(other)
 
+    @override_settings(CLIENT_IP_HEADER="HTTP_X_FORWARDED_FOR")
+    def test_a_forwarded_value_that_is_no_address_counts_as_none(self, client, ana):
+        """Only a misconfigured proxy would pass it on; the login still answers (PostgreSQL
+        refuses text in the address column)."""
+        for _ in range(5):
+            log_in(client, password="wrong", HTTP_X_FORWARDED_FOR="not-an-address")
+        assert AccessAttempt.objects.get().ip_address is None
+        assert log_in(client, HTTP_X_FORWARDED_FOR="not-an-address").status_code == 429
+
+    def test_a_session_opened_without_an_address_is_fine(self, client, ana):
+        client.force_login(ana)  # a request with no REMOTE_ADDR at all
+        assert client.get("/admin/").status_code == 200
+
 
 class TestTwoFactor:
     @pytest.fixture
