@@ -124,6 +124,7 @@ CACHES = {
 }
 
 # django-axes first: it refuses a locked-out username or address before any password check.
+# (With two backends, User.objects.with_perm() must be told which one: ModelBackend.)
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -25,6 +25,10 @@ PRODUCTION_ENV = {
     "CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",
     "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "EMAIL_HOST": "smtp.example.org",
+    "EMAIL_PORT": "587",
+    "EMAIL_USE_TLS": "1",
+    "DEFAULT_FROM_EMAIL": "GFMD <no-reply@gfmd.example.org>",
 }
 
 
