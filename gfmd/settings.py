@@ -242,7 +242,6 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # static files only, never inline (tests/gfmd/test_security_headers.py checks the pages).
 _CSP_COMMON = {
     "default-src": ["'self'"],
-    "img-src": ["'self'", "data:"],
     "object-src": ["'none'"],
     "base-uri": ["'none'"],
     "frame-ancestors": ["'none'"],
@@ -263,6 +262,7 @@ ADMIN_CONTENT_SECURITY_POLICY = {
             "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='",
         ],
         "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
     }
 }
 # Browser features no page uses, switched off for every page and anything it embeds.
