@@ -1,6 +1,6 @@
 """The staff site: Django's admin with two-factor logins and lookups that fail as 400.
 
-Installed as the default admin site (`gfmd.apps.GfmdAdminConfig`), so every
+Installed as the default admin site (`gfmd.admin_apps.GfmdAdminConfig`), so every
 `@admin.register` lands here. README, Security, says what it protects against.
 """
 
