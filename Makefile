@@ -34,4 +34,4 @@ format: install
 	$(VENV)/bin/ruff format .
 
 worker: install
-	$(LOCAL_ENV) $(PY) manage.py db_worker
+	$(LOCAL_ENV) $(PY) manage.py run_worker

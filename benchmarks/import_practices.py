@@ -98,6 +98,9 @@ def main() -> None:
         os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder}/bench.sqlite3")
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gfmd.settings")
         os.environ.setdefault("SECRET_KEY", "benchmark-only")
+        # A local measurement: no email goes out, tasks run in-process (gfmd/settings.py).
+        os.environ.setdefault("ALLOW_UNSENT_EMAIL", "1")
+        os.environ.setdefault("ALLOW_IMMEDIATE_TASKS", "1")
         run(rows)
 
 

@@ -28,6 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gfmd.settings")
 os.environ.setdefault("SECRET_KEY", "benchmark-only")
+# A local measurement: no email goes out, tasks run in-process (gfmd/settings.py).
+os.environ.setdefault("ALLOW_UNSENT_EMAIL", "1")
+os.environ.setdefault("ALLOW_IMMEDIATE_TASKS", "1")
 
 import django  # noqa: E402
 

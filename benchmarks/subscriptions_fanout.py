@@ -1,11 +1,11 @@
 """Fan-out of one country update to 10,000 confirmed subscribers, through SMTP.
 
 Prints emails per second for our worker path (the `send_update_notifications` task: claim
-each delivery, render its text and HTML email, send over one SMTP connection, mark it
-sent) and, measured in the same run, for raw `smtplib` sending the very same messages,
-already rendered, over one connection. The goal is at least 50 % of the raw rate. Then the
-worker's peak Python memory (tracemalloc) at 2,000 and 10,000 subscribers: it must not grow
-with the number of subscribers.
+each delivery, build its email with Django's mail API, send it over SMTP, mark it sent)
+and, measured in the same run, for raw `smtplib` sending the very same messages, already
+serialised, over one connection, with the worker's ratio to it. The goal: 10,000 emails in
+under 60 s. Then the worker's peak Python memory (tracemalloc) at 2,000 and 10,000
+subscribers: it must not grow with the number of subscribers.
 
 The SMTP sink is aiosmtpd on 127.0.0.1 in a separate process (so it does not share the
 interpreter lock with the sender), counting what it accepts. PostgreSQL by default:
@@ -96,6 +96,7 @@ def main() -> None:
             "EMAIL_SENDING_ENABLED": "1",
             # The update is recorded without sending, so the worker path is timed alone.
             "TASKS_BACKEND": "django_tasks.backends.dummy.DummyBackend",
+            "ALLOW_IMMEDIATE_TASKS": "1",
             "SITE_URL": "https://gfmd.example.org",
         }
     )
@@ -232,6 +233,8 @@ def measure(accepted) -> None:
     print(composing.line("raw smtplib, serialising each message", raw))
     threads = settings.SUBSCRIPTIONS_SENDER_THREADS
     print(ours.line(f"worker ({threads} threads: claim, render, send, mark)", raw))
+    verdict = "under" if ours.wall < 60 else "NOT under"
+    print(f"worker: {LARGE:,} emails in {ours.wall:.1f} s ({verdict} 60 s)")
     print(
         f"worker peak memory (tracemalloc), {SMALL:>6,} subscribers: {peak_small / 2**20:5.2f} MiB"
     )

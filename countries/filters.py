@@ -8,19 +8,29 @@ from countries.models import Country
 
 
 def region_choices() -> list[tuple[str, str]]:
-    regions = Country.objects.exclude(region="").values_list("region", flat=True).distinct()
-    return [(region, region) for region in sorted(regions)]
+    """Each region once, sorted (the model's ordering by name would make DISTINCT keep one
+    row per country)."""
+    regions = Country.objects.exclude(region="").order_by("region").values_list("region", flat=True)
+    return [(region, region) for region in regions.distinct()]
+
+
+class TookPartWidget(django_filters.widgets.BooleanWidget):
+    """Starts at "any" (django-filter's BooleanWidget says "Unknown")."""
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs)
+        self.choices = [("", _("any")), ("true", _("yes")), ("false", _("no attendance recorded"))]
 
 
 class CountryFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Name or ISO code"), method="filter_search", max_length=100
     )
-    region = django_filters.ChoiceFilter(label=_("Region"), choices=region_choices)
+    region = django_filters.ChoiceFilter(
+        label=_("Region"), choices=region_choices, empty_label=_("any")
+    )
     participating = django_filters.BooleanFilter(
-        label=_("Took part in the GFMD"),
-        method="filter_participating",
-        widget=django_filters.widgets.BooleanWidget,
+        label=_("Took part in the GFMD"), method="filter_participating", widget=TookPartWidget
     )
 
     class Meta:

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from simple_history.utils import bulk_create_with_history
 
@@ -28,10 +28,9 @@ from countries.models import (
     ThematicMeeting,
     ThematicMeetingParticipation,
 )
-from countries.profile import Snapshot, describe_profile_changes, profile_lines
 from practices.models import PracticeSubmission
 from subscriptions.models import CountryUpdate
-from subscriptions.services import country_update_record
+from subscriptions.services import CountryUpdateRecorder, country_updates_recorded
 
 CHANGE_REASON = "Reference data loaded (load_gfmd_data)"
 M = TypeVar("M", bound=models.Model)
@@ -78,22 +77,36 @@ def upsert(
     key: Callable[[dict[str, Any]], Hashable],
     wanted: list[Wanted],
     existing: Iterable[M],
+    moved_key: Callable[[dict[str, Any]], Hashable] | None = None,
 ) -> tuple[Tally, dict[Hashable, M]]:
     """Create what is missing, update what differs, leave the rest untouched.
 
     `key` gives the natural key of a row's values; `existing` are the stored rows that may
     match (with their many-to-many relations prefetched). New rows are inserted in one
     statement, with their history rows. Returns the tally and every row by its key.
+
+    `moved_key` is the key without the field that may move (the forum year): a stored row
+    that the files no longer list is updated into a listed row that is not stored and has
+    the same `moved_key`, rather than left beside a new copy.
     """
     tally = Tally(kind)
     if not wanted:
         return tally, {}
     names = list(wanted[0].values)
     objects = {key({name: getattr(obj, name) for name in names}): obj for obj in existing}
+    movable: dict[Hashable, list[M]] = {}
+    if moved_key:
+        wanted_keys = {key(item.values) for item in wanted}
+        for obj_key in [obj_key for obj_key in objects if obj_key not in wanted_keys]:
+            obj = objects.pop(obj_key)
+            values = {name: getattr(obj, name) for name in names}
+            movable.setdefault(moved_key(values), []).append(obj)
     new: list[M] = []
     pending_relations: list[tuple[M, str, set[int]]] = []
     for item in wanted:
         obj = objects.get(item_key := key(item.values))
+        if obj is None and moved_key and (candidates := movable.get(moved_key(item.values))):
+            obj = objects[item_key] = candidates.pop(0)
         if obj is None:
             obj = objects[item_key] = model(**item.values)
             new.append(obj)
@@ -128,8 +141,10 @@ def upsert(
 def gfmd_data_load(*, data: DataSet) -> LoadReport:
     """Load the whole data set in one transaction and record a country update for every
     country whose page now reads differently."""
-    with transaction.atomic():
-        return Loader(data).run()
+    with country_updates_recorded(source=CountryUpdate.Source.DATA_LOAD) as recorder:
+        report = Loader(data, recorder).run()
+    report.updates = recorder.updates
+    return report
 
 
 def roundtable_key(values: dict[str, Any]) -> Hashable:
@@ -147,8 +162,9 @@ def without(record: Any, *names: str) -> dict[str, Any]:
 class Loader:
     """One load: countries and forum years first, then the profiles that refer to them."""
 
-    def __init__(self, data: DataSet) -> None:
+    def __init__(self, data: DataSet, recorder: CountryUpdateRecorder) -> None:
         self.data = data
+        self.recorder = recorder
         self.report = LoadReport()
 
     def upsert(
@@ -158,13 +174,21 @@ class Loader:
         key: Callable[[dict[str, Any]], Hashable],
         wanted: list[Wanted],
         existing: Iterable[M],
+        moved_key: Callable[[dict[str, Any]], Hashable] | None = None,
     ) -> dict[Hashable, M]:
-        tally, objects = upsert(model, kind=kind, key=key, wanted=wanted, existing=existing)
+        tally, objects = upsert(
+            model, kind=kind, key=key, wanted=wanted, existing=existing, moved_key=moved_key
+        )
         self.report.tallies.append(tally)
         return objects
 
     def run(self) -> LoadReport:
         data = self.data
+        # The pages before anything they show changes: the countries there are, then those
+        # the load creates (whose page so far shows only what the files say of the country).
+        self.recorder.watch(
+            Country.objects.filter(iso3__in=data.profile_countries).values_list("pk", flat=True)
+        )
         countries = self.upsert(
             Country,
             "countries",
@@ -185,12 +209,8 @@ class Loader:
         )
         self.year_ids = {label: year.pk for label, year in forum_years.items()}
 
-        # Snapshots before the profile rows (and the roundtables and meetings they show) change.
-        profile_countries = [countries[iso3] for iso3 in sorted(data.profile_countries)]
-        before = {country.pk: profile_lines(country) for country in profile_countries}
+        self.recorder.watch(self.ids_of(data.profile_countries))
         self.load_profiles()
-        for country in profile_countries:
-            self.record_update(country, before[country.pk])
         return self.report
 
     def ids_of(self, codes: Iterable[str]) -> set[int]:
@@ -305,6 +325,7 @@ class Loader:
                 for r in data.contributions
             ],
             Contribution.objects.filter(in_files),
+            moved_key=itemgetter("country_id", "amount", "currency", "note"),
         )
         self.upsert(
             PracticeSubmission,
@@ -318,12 +339,3 @@ class Loader:
                 slug__in=[r.slug for r in data.practices]
             ).prefetch_related("countries"),
         )
-
-    def record_update(self, country: Country, before: Snapshot) -> None:
-        summary = describe_profile_changes(before, profile_lines(country))
-        if summary:
-            self.report.updates.append(
-                country_update_record(
-                    country=country, summary=summary, source=CountryUpdate.Source.DATA_LOAD
-                )
-            )

@@ -51,13 +51,26 @@ def date_range_constraint(start: str, end: str, *, name: str, message) -> models
     )
 
 
+def attended_anything(path: str = "") -> Q:
+    """An attendance record with at least one flag set; `path` leads to it ("attendances__")."""
+    flags = ["attended_meeting", "attended_prep_meetings", "attended_summit"]
+    return Q(*[(f"{path}{flag}", True) for flag in flags], _connector=Q.OR)
+
+
 class CountryQuerySet(models.QuerySet):
     def participating(self) -> CountryQuerySet:
-        """Countries with any GFMD record: a chairmanship, attendance, a role, a meeting
-        or a contribution."""
+        """Countries recorded as attending a GFMD meeting, prep meeting or summit. Counts of
+        participation come from attendance alone: chairing a year, hosting a summit or a
+        role without an attendance record is not counted."""
         return self.filter(
-            Exists(ForumYear.chairs.through.objects.filter(country=OuterRef("pk")))
-            | Exists(Attendance.objects.filter(country=OuterRef("pk")))
+            Exists(Attendance.objects.filter(attended_anything(), country=OuterRef("pk")))
+        )
+
+    def with_records(self) -> CountryQuerySet:
+        """Countries whose GFMD record has been entered, in part at least: attendance, a
+        roundtable role, a thematic meeting or a contribution."""
+        return self.filter(
+            Exists(Attendance.objects.filter(country=OuterRef("pk")))
             | Exists(RoundtableRole.objects.filter(country=OuterRef("pk")))
             | Exists(ThematicMeetingParticipation.objects.filter(country=OuterRef("pk")))
             | Exists(Contribution.objects.filter(country=OuterRef("pk")))

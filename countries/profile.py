@@ -177,10 +177,13 @@ def country_profile(country: Country) -> list[YearSection]:
 
 
 def countries_shown_with(obj: models.Model) -> set[int]:
-    """Primary keys of the countries whose page shows `obj`: as stored for a saved
-    roundtable, meeting or year; by its own country field for a country's record."""
+    """Primary keys of the countries whose page shows `obj` (or would, for a practice not
+    published): as stored for a saved roundtable, meeting, year or practice; by its own
+    country field for a country's record."""
     if isinstance(obj, Country):
         return {obj.pk} if obj.pk else set()
+    if isinstance(obj, PracticeSubmission):
+        return set(obj.countries.values_list("pk", flat=True)) if obj.pk else set()
     if not isinstance(obj, Roundtable | ThematicMeeting | ForumYear):
         return {obj.country_id} if getattr(obj, "country_id", None) else set()
     if obj.pk is None:

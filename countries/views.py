@@ -7,7 +7,13 @@ from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
 from countries.filters import CountryFilter
-from countries.models import Country, ForumYear, RoundtableRole, ThematicMeeting
+from countries.models import (
+    Country,
+    ForumYear,
+    RoundtableRole,
+    ThematicMeeting,
+    attended_anything,
+)
 from countries.profile import country_profile
 from gfmd.pagination import ForgivingPaginationMixin
 from practices.models import PracticeSubmission
@@ -47,7 +53,7 @@ class ForumYearListView(ListView):
     queryset = (
         ForumYear.objects.prefetch_related("chairs")
         .annotate(
-            summit_countries=Count("attendances", filter=Q(attendances__attended_summit=True))
+            participating_countries=Count("attendances", filter=attended_anything("attendances__"))
         )
         .order_by("sort_year", "label")
     )
@@ -76,7 +82,7 @@ class ForumYearDetailView(DetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["attending_countries"] = Country.objects.filter(
-            attendances__forum_year=self.object
+            Q(attendances__forum_year=self.object) & attended_anything("attendances__")
         ).order_by("name")
         context["all_countries"] = Country.objects.for_map()
         return context

@@ -52,9 +52,9 @@ from import_export.resources import Diff, ModelResource
 from import_export.results import Result, RowResult
 
 from countries.models import Country, ForumYear
-from countries.profile import countries_shown_with, describe_profile_changes, profile_lines
+from countries.profile import countries_shown_with
 from subscriptions.models import CountryUpdate
-from subscriptions.services import country_update_record
+from subscriptions.services import CountryUpdateRecorder
 
 # --- Limits ---------------------------------------------------------------------------------
 
@@ -720,7 +720,9 @@ class GfmdResource(ModelResource):
         self.previewing = dry_run
         self.import_user = kwargs.get("user")
         self.file_name = kwargs.get("file_name")
-        self.snapshots: dict[int, list[tuple[str, str]]] = {}
+        self.recorder = (
+            None if dry_run else CountryUpdateRecorder(source=CountryUpdate.Source.IMPORT)
+        )
         for field in self.fields.values():
             if isinstance(field.widget, NaturalKeyWidget | NaturalKeysWidget):
                 field.widget.cache.clear()
@@ -934,10 +936,8 @@ class GfmdResource(ModelResource):
         return countries_shown_with(instance)
 
     def after_init_instance(self, instance: models.Model, new: bool, row: dict, **kwargs) -> None:
-        if kwargs.get("dry_run"):
-            return
-        for country_id in self.affected_countries(instance, row) - self.snapshots.keys():
-            self.snapshots[country_id] = profile_lines(Country(pk=country_id))
+        if self.recorder:  # not for a preview
+            self.recorder.watch(self.affected_countries(instance, row))
 
     def before_save_instance(self, instance: models.Model, row: dict, **kwargs) -> None:
         instance.__dict__[ROW_NUMBER] = kwargs.get("row_number")
@@ -952,14 +952,8 @@ class GfmdResource(ModelResource):
 
     def after_import(self, dataset: tablib.Dataset, result: ImportResult, **kwargs) -> None:
         super().after_import(dataset, result, **kwargs)
-        if kwargs.get("dry_run") or result.has_problems():
-            return
-        for country in Country.objects.filter(pk__in=self.snapshots):
-            summary = describe_profile_changes(self.snapshots[country.pk], profile_lines(country))
-            if summary:
-                country_update_record(
-                    country=country, summary=summary, source=CountryUpdate.Source.IMPORT
-                )
+        if self.recorder and not result.has_problems():
+            self.recorder.record()
 
     # Exporting ------------------------------------------------------------------------------
 

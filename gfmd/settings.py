@@ -179,6 +179,39 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "GFMD <no-reply@gfmd.e
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Kill switch for staging: nothing is emailed while this is off.
 EMAIL_SENDING_ENABLED = env_bool("EMAIL_SENDING_ENABLED", default=True)
+# Days a delivery the mail server refuses for now (4xx, connection lost) is tried again,
+# with growing waits, before it is marked failed.
+DELIVERY_RETRY_DAYS = float(os.environ.get("DELIVERY_RETRY_DAYS", "3"))
+# Minutes between two sweeps of due deliveries by `manage.py run_scheduler`.
+SWEEP_MINUTES = float(os.environ.get("SWEEP_MINUTES", "5"))
+
+# With DEBUG off, refuse to start where email would silently not go out (marked sent all
+# the same) or tasks would run inside the web request, unless a setting says so on purpose.
+# Here rather than in a system check: gunicorn and db_worker run no checks.
+ALLOW_UNSENT_EMAIL = env_bool("ALLOW_UNSENT_EMAIL")
+ALLOW_IMMEDIATE_TASKS = env_bool("ALLOW_IMMEDIATE_TASKS")
+if not DEBUG:
+    if not ALLOW_UNSENT_EMAIL and EMAIL_BACKEND in {
+        "django.core.mail.backends.console.EmailBackend",
+        "django.core.mail.backends.locmem.EmailBackend",
+        "django.core.mail.backends.dummy.EmailBackend",
+        "django.core.mail.backends.filebased.EmailBackend",
+    }:
+        raise ImproperlyConfigured(
+            f"EMAIL_BACKEND is {EMAIL_BACKEND} with DEBUG off: no email would reach anybody. "
+            "Set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST, "
+            "or ALLOW_UNSENT_EMAIL=1 if that is what you want."
+        )
+    if not ALLOW_IMMEDIATE_TASKS and TASKS["default"]["BACKEND"] in {
+        "django_tasks.backends.immediate.ImmediateBackend",
+        "django_tasks.backends.dummy.DummyBackend",
+    }:
+        raise ImproperlyConfigured(
+            f"TASKS_BACKEND is {TASKS['default']['BACKEND']} with DEBUG off: emails would be "
+            "sent inside the web request, or never. Set "
+            "TASKS_BACKEND=django_tasks_db.DatabaseBackend and run the worker, or "
+            "ALLOW_IMMEDIATE_TASKS=1 if that is what you want."
+        )
 
 # Subscriptions: subscribe form posts allowed per IP address and hour (counted in the cache),
 # and days an unsubscribed address is kept before it is deleted (README, Privacy).

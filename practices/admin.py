@@ -22,17 +22,19 @@ from practices.emails import MODERATE_PERMISSION
 from practices.forms import PracticeAdminForm, RejectionForm
 from practices.models import PracticeSubmission, Theme
 from practices.resources import PracticeResource, ThemeResource
-from practices.services import practice_publication_record, practice_publish, practice_reject
+from practices.services import practice_publish, practice_reject
+from subscriptions.admin_mixins import RecordsCountryUpdates
 
 MODERATION_FIELDS = ["status", "rejection_reason", "published_on"]
 
 
 @admin.register(PracticeSubmission)
-class PracticeSubmissionAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
+class PracticeSubmissionAdmin(RecordsCountryUpdates, GfmdImportExportMixin, SimpleHistoryAdmin):
     """Practices, with the moderation queue: pending first, publish and reject actions.
 
     Only users with the moderate permission (the Moderators group) see the actions or may
-    change the status; publishing records an update on each of the practice's countries.
+    change the status. Whatever changes what a country page shows of a practice (publishing,
+    taking offline, a new title, other countries) records an update on each country concerned.
     """
 
     resource_classes = [PracticeResource]
@@ -123,14 +125,8 @@ class PracticeSubmissionAdmin(GfmdImportExportMixin, SimpleHistoryAdmin):
             readonly += MODERATION_FIELDS
         return readonly
 
-    def save_related(
-        self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool
-    ) -> None:
-        super().save_related(request, form, formsets, change)
-        # After the countries are saved, in the admin's transaction.
-        practice = form.instance
-        if "status" in form.changed_data and practice.status == PracticeSubmission.Status.PUBLISHED:
-            practice_publication_record(practice=practice)
+    def countries_named_in(self, form: ModelForm) -> set[int]:
+        return {country.pk for country in form.cleaned_data.get("countries", ())}
 
     def _moderate(
         self, request: HttpRequest, queryset: QuerySet, change: Callable[..., Any], done: str

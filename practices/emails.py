@@ -11,9 +11,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from gfmd.mailboxes import mailbox_key
+from gfmd.ratelimit import RateLimit
 from practices.models import PracticeSubmission
 
 MODERATE_PERMISSION = "practices.moderate_practicesubmission"
+# The submitter's address is unverified: whoever typed it, its inbox gets at most this many
+# acknowledgements a day (a calendar day in UTC), whatever the spelling of the address.
+ACKNOWLEDGEMENTS_PER_DAY = 1
+ACKNOWLEDGEMENT_LIMIT = RateLimit(
+    scope="practice-acknowledgement", limit=ACKNOWLEDGEMENTS_PER_DAY, window_seconds=24 * 3600
+)
 
 
 def _message(*, template: str, context: dict[str, Any], to: str) -> EmailMultiAlternatives:
@@ -49,8 +57,15 @@ def moderator_emails() -> list[str]:
 
 
 def practice_acknowledgement_send(*, practice: PracticeSubmission) -> int:
-    """Thank the submitter; returns the number of emails sent."""
+    """Thank the submitter; returns the number of emails sent.
+
+    Anyone can type anyone's address into the form, so the email is ours word for word (the
+    subject and body quote nothing the submitter typed: no title, name or organisation) and
+    an inbox gets ACKNOWLEDGEMENTS_PER_DAY at most.
+    """
     if not settings.EMAIL_SENDING_ENABLED or not practice.submitter_email:
+        return 0
+    if ACKNOWLEDGEMENT_LIMIT.hit(mailbox_key(practice.submitter_email)):
         return 0
     message = _message(
         template="practice_acknowledgement",

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gfmd.mailboxes import PlainEmailField
 from practices.filters import FIRST_YEAR, LAST_YEAR
 from practices.models import SUBMITTED_FIELDS, PracticeSubmission
 from practices.services import practice_description_sanitise
@@ -113,10 +114,16 @@ class PracticeSubmissionForm(SanitisedDescriptionMixin, forms.ModelForm):
         help_texts = {
             "url": _("A page about the practice, if there is one."),
             "countries": _("The countries the practice concerns."),
+            "submitted_by_name": _(
+                "Published with the practice, as “Submitted by”, with your organisation."
+            ),
+            "submitter_organisation": _("Published with the practice, after your name."),
             "submitter_email": _(
-                "We send you an acknowledgement. Your address is never shown publicly."
+                "Your address is never shown publicly: only our moderators see it. We send it "
+                "an acknowledgement (one a day at most)."
             ),
         }
+        field_classes = {"submitter_email": PlainEmailField}
         widgets = {
             "countries": forms.CheckboxSelectMultiple,
             "themes": forms.CheckboxSelectMultiple,

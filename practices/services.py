@@ -13,11 +13,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from countries.models import Country, ForumYear
+from countries.profile import countries_shown_with
 from gfmd.ratelimit import RateLimit
 from practices.models import PracticeSubmission, Theme
 from practices.tasks import practice_acknowledgement_task, practice_moderators_notify_task
 from subscriptions.models import CountryUpdate
-from subscriptions.services import country_update_record
+from subscriptions.services import country_updates_recorded
 
 DESCRIPTION_TAGS = {"p", "br", "ul", "ol", "li", "a", "em", "strong", "b", "i", "blockquote"}
 DESCRIPTION_ATTRIBUTES = {"a": {"href", "title"}}
@@ -108,39 +109,26 @@ def practice_publish(
     *, practice: PracticeSubmission, published_on: datetime.date | None = None
 ) -> PracticeSubmission:
     """Publish a pending (or earlier rejected) practice and record an update on each country."""
-    with transaction.atomic():
-        practice = _status_change(
-            practice,
-            status=PracticeSubmission.Status.PUBLISHED,
-            published_on=published_on or timezone.localdate(),
-            rejection_reason="",
-        )
-        practice_publication_record(practice=practice)
-    return practice
-
-
-def practice_publication_record(*, practice: PracticeSubmission) -> None:
-    """Tell each of the practice's countries' readers; call it inside the publishing transaction
-    (practice_publish does; the admin does when a moderator sets the status in the form)."""
-    summary = f"Practice published: “{practice.title}”"
-    for country in practice.countries.all():
-        country_update_record(
-            country=country, summary=summary, source=CountryUpdate.Source.PRACTICE
-        )
+    return _status_change(
+        practice,
+        status=PracticeSubmission.Status.PUBLISHED,
+        published_on=published_on or timezone.localdate(),
+        rejection_reason="",
+    )
 
 
 def practice_reject(*, practice: PracticeSubmission, reason: str) -> PracticeSubmission:
-    """Reject a practice with a reason for the record; a published one is taken offline."""
+    """Reject a practice with a reason for the record; a published one is taken offline (and
+    its countries get an update)."""
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("Give a reason for rejecting the practice."))
-    with transaction.atomic():
-        return _status_change(
-            practice,
-            status=PracticeSubmission.Status.REJECTED,
-            published_on=None,
-            rejection_reason=reason,
-        )
+    return _status_change(
+        practice,
+        status=PracticeSubmission.Status.REJECTED,
+        published_on=None,
+        rejection_reason=reason,
+    )
 
 
 def _status_change(
@@ -150,15 +138,21 @@ def _status_change(
     published_on: datetime.date | None,
     rejection_reason: str,
 ) -> PracticeSubmission:
-    """Lock the row, refuse a change to the status it already has, and save the new one."""
-    practice = PracticeSubmission.objects.select_for_update().get(pk=practice.pk)
-    if practice.status == status:
-        raise ValidationError(
-            _("“%(title)s” is already %(status)s."),
-            params={"title": practice.title, "status": practice.get_status_display().lower()},
-        )
-    practice.status = status
-    practice.published_on = published_on
-    practice.rejection_reason = rejection_reason
-    practice.save(update_fields=["status", "published_on", "rejection_reason", "updated_at"])
+    """Lock the practice's countries, then its row (the order of every writer of a country
+    page), refuse a change to the status it already has, save the new one, and record an
+    update on each country whose page now reads differently."""
+    with country_updates_recorded(
+        source=CountryUpdate.Source.PRACTICE, countries=countries_shown_with(practice)
+    ) as recorder:
+        practice = PracticeSubmission.objects.select_for_update().get(pk=practice.pk)
+        recorder.watch(countries_shown_with(practice))  # if they changed meanwhile
+        if practice.status == status:
+            raise ValidationError(
+                _("“%(title)s” is already %(status)s."),
+                params={"title": practice.title, "status": practice.get_status_display().lower()},
+            )
+        practice.status = status
+        practice.published_on = published_on
+        practice.rejection_reason = rejection_reason
+        practice.save(update_fields=["status", "published_on", "rejection_reason", "updated_at"])
     return practice

@@ -124,13 +124,48 @@ class CountryUpdateAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
+class DeliveryStateFilter(admin.SimpleListFilter):
+    """What staff look for: deliveries that failed, and those waiting for a retry."""
+
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [
+            ("failed", _("Failed")),
+            ("waiting", _("Waiting for a retry")),
+            ("pending", _("Not tried yet")),
+            ("sent", _("Sent")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "waiting":
+            return queryset.waiting_for_retry()
+        if self.value() == "pending":
+            return queryset.pending().filter(attempts=0)
+        if self.value() in {"failed", "sent"}:
+            return queryset.filter(status=self.value())
+        return queryset
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "recipient", "country", "update", "period_start", "status"]
-    list_filter = ["status", ("period_start", admin.EmptyFieldListFilter)]
+    list_display = [
+        "created_at",
+        "recipient",
+        "country",
+        "update",
+        "period_start",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "reason",
+    ]
+    list_filter = [DeliveryStateFilter, ("period_start", admin.EmptyFieldListFilter)]
     list_select_related = ["subscription__country", "update__country"]
-    search_fields = ["subscription__email"]
+    search_fields = ["subscription__email", "error"]
     date_hierarchy = "created_at"
+    actions = ["retry"]
 
     @admin.display(description=_("recipient"), ordering="subscription__email")
     def recipient(self, delivery: Delivery) -> str:
@@ -139,3 +174,24 @@ class DeliveryAdmin(ReadOnlyAdmin):
     @admin.display(description=_("country"), ordering="subscription__country__name")
     def country(self, delivery: Delivery) -> str:
         return delivery.subscription.country.name
+
+    @admin.display(description=_("mail server's answer"), ordering="error")
+    def reason(self, delivery: Delivery) -> str:
+        return delivery.error
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("subscriptions.retry_delivery")
+
+    @admin.action(description=_("Send again now"), permissions=["retry"])
+    def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
+        retried = services.deliveries_retry(deliveries=queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d delivery will be sent again; sent ones were left alone.",
+                "%(count)d deliveries will be sent again; sent ones were left alone.",
+                retried,
+            )
+            % {"count": retried},
+            messages.SUCCESS,
+        )

@@ -3,11 +3,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gfmd.mailboxes import PlainEmailField
 from subscriptions.models import Subscription
 
 
 class SubscribeForm(forms.Form):
-    email = forms.EmailField(
+    email = PlainEmailField(
         label=_("Email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),

@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from countries.models import Country
+from gfmd.mailboxes import address_canonical
 
 
 class CountryUpdateQuerySet(models.QuerySet):
@@ -24,7 +25,7 @@ class CountryUpdate(models.Model):
 
     class Source(models.TextChoices):
         ADMIN = "admin", _("Edited in the admin")
-        PRACTICE = "practice", _("Practice published")
+        PRACTICE = "practice", _("Practice moderated")
         IMPORT = "import", _("Imported")
         DATA_LOAD = "data_load", _("Reference data loaded")
 
@@ -58,14 +59,14 @@ def new_secret() -> str:
     return secrets.token_urlsafe(16)
 
 
-def normalize_email(email: str) -> str:
-    """One address, one spelling: mailbox names are case-insensitive in practice."""
-    return email.strip().lower()
-
-
 class SubscriptionQuerySet(models.QuerySet):
     def active(self) -> SubscriptionQuerySet:
         return self.filter(status=Subscription.Status.ACTIVE)
+
+    def live(self) -> SubscriptionQuerySet:
+        """Pending or active: at most one per address and country. Unsubscribed records are
+        kept beside them for their retention period."""
+        return self.exclude(status=Subscription.Status.UNSUBSCRIBED)
 
     def immediate(self) -> SubscriptionQuerySet:
         return self.filter(frequency=Subscription.Frequency.IMMEDIATE)
@@ -74,7 +75,7 @@ class SubscriptionQuerySet(models.QuerySet):
         return self.filter(frequency=Subscription.Frequency.WEEKLY)
 
     def for_email(self, email: str) -> SubscriptionQuerySet:
-        return self.filter(email=normalize_email(email))
+        return self.filter(email=address_canonical(email))
 
     def with_updates_between(
         self, start: datetime.datetime, end: datetime.datetime
@@ -98,7 +99,19 @@ class Subscription(models.Model):
         IMMEDIATE = "immediate", _("Immediately")
         WEEKLY = "weekly", _("Weekly digest")
 
-    email = models.EmailField(_("email address"), help_text=_("Stored in lower case."))
+    email = models.EmailField(
+        _("email address"),
+        help_text=_("Stored as it is sent: in lower case, the domain in ASCII."),
+    )
+    mailbox = models.CharField(
+        _("inbox"),
+        max_length=254,
+        editable=False,
+        help_text=_(
+            "The inbox the address reaches (without a +tag): the daily limits on "
+            "confirmations count by it, whatever the spelling."
+        ),
+    )
     country = models.ForeignKey(
         Country,
         on_delete=models.CASCADE,
@@ -138,7 +151,10 @@ class Subscription(models.Model):
         verbose_name_plural = _("subscriptions")
         constraints = [
             models.UniqueConstraint(
-                Lower("email"), "country", name="subscription_one_per_address_and_country"
+                Lower("email"),
+                "country",
+                condition=~Q(status="unsubscribed"),
+                name="subscription_one_live_per_address_and_country",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "active", "unsubscribed"]),
@@ -160,6 +176,7 @@ class Subscription(models.Model):
         indexes = [
             models.Index(fields=["country", "status", "frequency"]),
             models.Index(fields=["email"]),
+            models.Index(fields=["mailbox", "confirmation_sent_at"]),
         ]
 
     def __str__(self) -> str:
@@ -170,6 +187,13 @@ class DeliveryQuerySet(models.QuerySet):
     def pending(self) -> DeliveryQuerySet:
         return self.filter(status=Delivery.Status.PENDING)
 
+    def due(self, now: datetime.datetime) -> DeliveryQuerySet:
+        """Pending and not waiting for a retry later than `now`."""
+        return self.pending().filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+
+    def waiting_for_retry(self) -> DeliveryQuerySet:
+        return self.pending().filter(attempts__gt=0)
+
     def digests(self) -> DeliveryQuerySet:
         return self.filter(period_start__isnull=False)
 
@@ -178,14 +202,15 @@ class Delivery(models.Model):
     """The outbox: one email owed to a subscription, for an update or for a week's digest.
 
     Written in the same transaction as the update (or when a digest falls due); the sender
-    marks each one sent right after the SMTP server accepted it, so a sender that dies
-    part-way leaves exactly the unsent ones pending.
+    marks each one sent in the transaction that sends it, so a sender that dies part-way
+    leaves the unsent ones pending (and the one on the wire, which may go twice). A temporary
+    refusal keeps it pending until `next_attempt_at`; a permanent one marks it failed.
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
-        FAILED = "failed", _("Refused by the mail server")
+        FAILED = "failed", _("Failed")
 
     subscription = models.ForeignKey(
         Subscription,
@@ -213,7 +238,18 @@ class Delivery(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveIntegerField(
+        _("attempts"), default=0, help_text=_("Times the mail server was asked to take it.")
+    )
+    next_attempt_at = models.DateTimeField(
+        _("next attempt at"),
+        null=True,
+        blank=True,
+        help_text=_("After a temporary refusal: not sent again before this time."),
+    )
+    error = models.TextField(
+        _("last error"), blank=True, help_text=_("The mail server's answer to the last attempt.")
+    )
 
     objects = DeliveryQuerySet.as_manager()
 
@@ -221,6 +257,7 @@ class Delivery(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
+        permissions = [("retry_delivery", _("Can send a failed or waiting delivery again"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["subscription", "update"],

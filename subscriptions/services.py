@@ -3,50 +3,64 @@ from __future__ import annotations
 import datetime
 import logging
 import smtplib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from countries.models import Country
+from countries.profile import Snapshot, describe_profile_changes, profile_lines
+from gfmd.mailboxes import address_canonical, mailbox_key, mailbox_lock
 from subscriptions import emails, tasks
 from subscriptions.models import (
     CountryUpdate,
     Delivery,
     Subscription,
     SubscriptionQuerySet,
-    normalize_email,
 )
 
 logger = logging.getLogger(__name__)
 
 CONFIRMATION_INTERVAL = datetime.timedelta(hours=24)
-# Confirmations one address may receive in that interval, all countries together: the form
-# cannot be used to flood somebody's inbox.
+# Confirmations one inbox may receive in that interval, all countries and spellings of its
+# address together: the form cannot be used to flood somebody's inbox.
 CONFIRMATIONS_PER_ADDRESS = 5
 PENDING_LIFETIME = datetime.timedelta(days=7)
 DELIVERY_INSERT_BATCH = 1000
 SEND_BATCH = 200
 DIGEST_PERIOD = datetime.timedelta(days=7)
+# Waits after the 1st, 2nd, ... temporary failure of a delivery; the last one repeats until
+# DELIVERY_RETRY_DAYS of waiting are used up, then the delivery is marked failed.
+RETRY_DELAYS = [
+    datetime.timedelta(minutes=5),
+    datetime.timedelta(minutes=15),
+    datetime.timedelta(hours=1),
+    datetime.timedelta(hours=4),
+    datetime.timedelta(hours=12),
+]
 
 
 @dataclass
 class SendReport:
     sent: int = 0
     failed: int = 0
+    retrying: int = 0
+    # The mail server could not be reached: the run stops, what is left waits for the sweep.
+    unreachable: bool = False
 
     def add(self, other: SendReport) -> None:
         self.sent += other.sent
         self.failed += other.failed
+        self.retrying += other.retrying
+        self.unreachable = self.unreachable or other.unreachable
 
 
 def country_update_record(*, country: Country, summary: str, source: str) -> CountryUpdate:
@@ -60,6 +74,57 @@ def country_update_record(*, country: Country, summary: str, source: str) -> Cou
         if deliveries_create_for_update(update=update):
             transaction.on_commit(partial(tasks.send_update_notifications.enqueue, update.pk))
     return update
+
+
+class CountryUpdateRecorder:
+    """One update per country whose page a change made read differently.
+
+    `watch` locks the rows of the countries a change may show on (in primary-key order, so
+    two recorders never wait for each other in a circle) and reads their pages; call it
+    before the change writes anything those pages show. `record` reads them again and
+    records what a reader sees differently. A second save of the same change waits at the
+    lock until the first one commits, then reads the page with that change in it, and
+    records nothing. Use it inside a transaction; `country_updates_recorded` opens one.
+    """
+
+    def __init__(self, *, source: str) -> None:
+        self.source = source
+        self.before: dict[int, Snapshot] = {}
+        self.updates: list[CountryUpdate] = []
+
+    def watch(self, countries: Iterable[int]) -> None:
+        """The pages as they are before this change; a page read once is kept."""
+        new = set(countries) - self.before.keys()
+        if new:
+            for country in Country.objects.select_for_update().filter(pk__in=new).order_by("pk"):
+                self.before[country.pk] = profile_lines(country)
+
+    def record(self) -> list[CountryUpdate]:
+        """Record an update for each watched country whose page now reads differently."""
+        before, self.before = self.before, {}
+        for country in Country.objects.filter(pk__in=before).order_by("pk"):  # not the deleted
+            summary = describe_profile_changes(before[country.pk], profile_lines(country))
+            if summary:
+                self.updates.append(
+                    country_update_record(country=country, summary=summary, source=self.source)
+                )
+        return self.updates
+
+
+@contextmanager
+def country_updates_recorded(
+    *, source: str, countries: Iterable[int] = ()
+) -> Iterator[CountryUpdateRecorder]:
+    """A transaction that records the updates its writes make, when they are done:
+
+    with country_updates_recorded(source=..., countries=[morocco.pk]) as recorder:
+        ...  # recorder.watch(more) before writing what their pages show
+    """
+    with transaction.atomic():
+        recorder = CountryUpdateRecorder(source=source)
+        recorder.watch(countries)
+        yield recorder
+        recorder.record()
 
 
 def deliveries_create_for_update(*, update: CountryUpdate) -> int:
@@ -85,32 +150,37 @@ def _deliveries_insert(subscriptions: SubscriptionQuerySet, **delivery_fields: o
 def subscription_request(*, email: str, country: Country, frequency: str) -> None:
     """Answer the subscribe form the same way whatever the address's state.
 
-    A new, pending or unsubscribed address gets (at most once a day per country, and a few
-    times a day in all) a confirmation link and stays pending until it is used; an active
-    subscription is left as it is: its owner changes it through the manage link of any email.
+    A new or pending address gets a confirmation link and stays pending until it is used; an
+    unsubscribed one gets a new pending subscription, its unsubscribed record kept as it is
+    for the retention period; an active subscription is left as it is: its owner changes it
+    through the manage link of any email. Confirmations are counted per inbox, whatever the
+    spelling of the address: at most one per country and CONFIRMATIONS_PER_ADDRESS in all
+    every CONFIRMATION_INTERVAL. Requests for one inbox are taken one at a time, so requests
+    in parallel cannot all find the count under the limit.
     """
     now = timezone.now()
-    email = normalize_email(email)
+    email = address_canonical(email)
+    mailbox = mailbox_key(email)
     with transaction.atomic():
-        subscription, _created = Subscription.objects.select_for_update().get_or_create(
-            email=email, country=country, defaults={"frequency": frequency}
-        )
-        if subscription.status == Subscription.Status.ACTIVE:
+        mailbox_lock(mailbox)
+        subscription = Subscription.objects.live().filter(email=email, country=country).first()
+        if subscription is None:
+            subscription = Subscription(email=email, mailbox=mailbox, country=country)
+        elif subscription.status == Subscription.Status.ACTIVE:
             return
-        subscription.status = Subscription.Status.PENDING
         subscription.frequency = frequency
-        subscription.unsubscribed_at = None
-        subscription.confirmed_at = None
-        last_sent = subscription.confirmation_sent_at
-        sent_today = Subscription.objects.for_email(email).filter(
-            confirmation_sent_at__gt=now - CONFIRMATION_INTERVAL
+        sent_today = Subscription.objects.filter(
+            mailbox=mailbox, confirmation_sent_at__gt=now - CONFIRMATION_INTERVAL
         )
-        if (last_sent is None or now - last_sent >= CONFIRMATION_INTERVAL) and (
-            sent_today.count() < CONFIRMATIONS_PER_ADDRESS
-        ):
+        send = (
+            not sent_today.filter(country=country).exists()
+            and sent_today.count() < CONFIRMATIONS_PER_ADDRESS
+        )
+        if send:
             subscription.confirmation_sent_at = now
-            transaction.on_commit(partial(tasks.send_confirmation.enqueue, subscription.pk))
         subscription.save()
+        if send:
+            transaction.on_commit(partial(tasks.send_confirmation.enqueue, subscription.pk))
 
 
 def subscription_confirmation_resend(*, subscription: Subscription) -> bool:
@@ -142,8 +212,9 @@ def subscription_confirm(*, subscription: Subscription) -> Subscription:
     return subscription
 
 
-def subscription_unsubscribe(*, subscription: Subscription) -> None:
-    """Idempotent; nothing owed to the subscription is sent any more."""
+def subscription_unsubscribe(*, subscription: Subscription) -> Subscription:
+    """Idempotent (a second call keeps the first date); nothing owed to the subscription is
+    sent any more."""
     with transaction.atomic():
         subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
         if subscription.status != Subscription.Status.UNSUBSCRIBED:
@@ -151,6 +222,7 @@ def subscription_unsubscribe(*, subscription: Subscription) -> None:
             subscription.unsubscribed_at = timezone.now()
             subscription.save(update_fields=["status", "unsubscribed_at"])
         subscription.deliveries.pending().delete()
+    return subscription
 
 
 def subscription_frequency_set(*, subscription: Subscription, frequency: str) -> None:
@@ -256,32 +328,38 @@ def deliveries_send(
     batch_size: int = SEND_BATCH,
     threads: int | None = None,
 ) -> SendReport:
-    """Send pending deliveries (of one update, or the digests, or all), batch by batch:
-    one SMTP connection per batch, each delivery marked sent in the transaction that
-    claimed it.
+    """Send the due deliveries (of one update, or the digests, or all), batch by batch:
+    one SMTP connection per batch, each delivery marked in the transaction that claimed it.
 
-    A delivery is claimed and marked sent in one statement that skips rows another sender
-    has locked; the email goes out; then the transaction commits. Killed part-way, a sender
-    leaves exactly the unsent deliveries pending (its open transactions are rolled back),
-    and a re-run sends those and nothing else. On PostgreSQL, `threads` batches are sent at
-    once (SUBSCRIPTIONS_SENDER_THREADS), each with its own database and SMTP connection, so
-    one batch's waits on the network overlap another's work. Batches are read by key and at
-    most `threads` + 1 are held at a time, so memory does not grow with the subscribers.
+    A delivery is claimed (marked sent) in one statement that skips rows another sender has
+    locked; the email goes out; the transaction commits. Each delivery succeeds or fails on
+    its own: a refusal is recorded on it (`_Sender.deliver`) and the next one is sent. Killed
+    part-way, a sender leaves the unsent deliveries pending (its open transaction is rolled
+    back, so the email on the wire at that moment may go again). On PostgreSQL, `threads`
+    batches are sent at once (SUBSCRIPTIONS_SENDER_THREADS), each with its own database and
+    SMTP connection. Batches are read by key and at most `threads` + 1 are held at a time, so
+    memory does not grow with the subscribers.
     """
     report = SendReport()
     if not _sending_enabled():
         return report
-    queue = Delivery.objects.pending().filter(subscription__status=Subscription.Status.ACTIVE)
+    queue = (
+        Delivery.objects.due(timezone.now())
+        .filter(subscription__status=Subscription.Status.ACTIVE)
+        .select_related("subscription__country", "update")
+    )
     if update is not None:
         queue = queue.filter(update=update)
     if digests:
         queue = queue.digests()
-    batches = _batches(queue.select_related("subscription__country", "update"), batch_size)
+    batches = _batches(queue, batch_size)
     threads = threads or settings.SUBSCRIPTIONS_SENDER_THREADS
     # Other threads have their own connections: they would not see an open transaction's rows.
     if threads == 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
         for batch in batches:
             report.add(_send_batch(batch))
+            if report.unreachable:
+                break
         return report
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="gfmd-send") as pool:
         running: set[Future[SendReport]] = set()
@@ -291,11 +369,25 @@ def deliveries_send(
                     done, running = wait(running, return_when=FIRST_COMPLETED)
                     for future in done:
                         report.add(future.result())
+                if report.unreachable:
+                    break
                 running.add(pool.submit(_send_batch_in_thread, batch))
         finally:
             for future in running:
                 report.add(future.result())
     return report
+
+
+def deliveries_retry(*, deliveries: QuerySet[Delivery]) -> int:
+    """Staff send failed or waiting deliveries again, now, with a fresh DELIVERY_RETRY_DAYS
+    of retries; sent ones are left alone."""
+    with transaction.atomic():
+        retried = deliveries.filter(
+            status__in=[Delivery.Status.FAILED, Delivery.Status.PENDING]
+        ).update(status=Delivery.Status.PENDING, attempts=0, next_attempt_at=None)
+        if retried:
+            transaction.on_commit(tasks.send_pending_deliveries.enqueue)
+    return retried
 
 
 def _batches(queue: QuerySet[Delivery], size: int) -> Iterator[list[Delivery]]:
@@ -306,10 +398,14 @@ def _batches(queue: QuerySet[Delivery], size: int) -> Iterator[list[Delivery]]:
 
 
 def _send_batch(batch: list[Delivery]) -> SendReport:
-    with get_connection() as smtp, _commits_without_waiting_for_disk():
-        sender = _Sender(smtp=smtp)
-        for delivery in batch:
-            sender.deliver(delivery)
+    # Opened by the first delivery (not on entering `with`): failing to connect is recorded.
+    sender = _Sender(smtp=get_connection())
+    try:
+        with _commits_without_waiting_for_disk():
+            for delivery in batch:
+                sender.deliver(delivery)
+    finally:
+        sender.close()
     return sender.report
 
 
@@ -342,65 +438,138 @@ def _commits_without_waiting_for_disk() -> Iterator[None]:
 
 
 def _claim_as_sent(delivery: Delivery) -> bool:
-    """Mark a pending delivery sent, unless another sender holds its row (SKIP LOCKED).
+    """Mark a due delivery sent, unless another sender holds its row (SKIP LOCKED).
 
     Inside the transaction that then sends the email: the mark commits only if the email
-    went out. Plain SQL because it runs once per email and the ORM's query building cost
-    more CPU than the statement itself.
+    went out (a refusal is written over it in the same transaction). Plain SQL because it
+    runs once per email and the ORM's query building cost more CPU than the statement itself.
     """
     table = connection.ops.quote_name(Delivery._meta.db_table)
     skip_locked = (
         " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
     )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET status = %s, sent_at = %s WHERE id IN "
-            f"(SELECT id FROM {table} WHERE id = %s AND status = %s{skip_locked})",
-            [
-                Delivery.Status.SENT.value,
-                connection.ops.adapt_datetimefield_value(timezone.now()),
-                delivery.pk,
-                Delivery.Status.PENDING.value,
-            ],
+            f"UPDATE {table} SET status = %s, sent_at = %s, attempts = attempts + 1, "
+            f"next_attempt_at = NULL, error = '' WHERE id IN "
+            f"(SELECT id FROM {table} WHERE id = %s AND status = %s "
+            f"AND (next_attempt_at IS NULL OR next_attempt_at <= %s){skip_locked})",
+            [Delivery.Status.SENT.value, now, delivery.pk, Delivery.Status.PENDING.value, now],
         )
         return cursor.rowcount == 1
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a delivery was not sent: the server's answer, and whether trying again may help."""
+
+    permanent: bool
+    answer: str
+
+    @classmethod
+    def of(cls, error: Exception) -> Refusal:
+        """5xx is permanent; 4xx, a dropped or refused connection, a timeout are temporary;
+        so is anything unexpected (a bug fixed by the next deploy gets the email out)."""
+        if isinstance(error, smtplib.SMTPRecipientsRefused):
+            codes = [code for code, _answer in error.recipients.values()]
+            answer = "; ".join(
+                f"{address}: {code} {_text(text)}"
+                for address, (code, text) in error.recipients.items()
+            )
+            return cls(permanent=bool(codes) and min(codes) >= 500, answer=answer)
+        if isinstance(error, smtplib.SMTPResponseException):
+            return cls(
+                permanent=error.smtp_code >= 500,
+                answer=f"{error.smtp_code} {_text(error.smtp_error)}",
+            )
+        return cls(permanent=False, answer=f"{type(error).__name__}: {error}")
+
+
+def _text(answer: bytes | str) -> str:
+    return answer.decode(errors="replace") if isinstance(answer, bytes) else answer
+
+
+def retry_delay(*, attempts: int) -> datetime.timedelta | None:
+    """The wait after the `attempts`-th temporary failure, or None: give up (the waits so
+    far have used up DELIVERY_RETRY_DAYS). The last wait is cut to end at the limit."""
+    limit = datetime.timedelta(days=settings.DELIVERY_RETRY_DAYS)
+    waits = [RETRY_DELAYS[min(n, len(RETRY_DELAYS) - 1)] for n in range(attempts)]
+    waited = sum(waits[:-1], datetime.timedelta())
+    if waited >= limit:
+        return None
+    return min(waits[-1], limit - waited)
+
+
+def _record_refusal(delivery: Delivery, refusal: Refusal) -> Delivery.Status:
+    """After a claimed delivery's attempt failed, in the claiming transaction."""
+    attempts = Delivery.objects.filter(pk=delivery.pk).values_list("attempts", flat=True).get()
+    delay = None if refusal.permanent else retry_delay(attempts=attempts)
+    status = Delivery.Status.FAILED if delay is None else Delivery.Status.PENDING
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=status,
+        sent_at=None,
+        next_attempt_at=None if delay is None else timezone.now() + delay,
+        error=refusal.answer[:1000],
+    )
+    logger.warning(
+        "Delivery %s %s after attempt %d: %s",
+        delivery.pk,
+        "failed" if delay is None else f"refused for now, retried in {delay}",
+        attempts,
+        refusal.answer,
+    )
+    return status
+
+
 class _Sender:
+    """Sends one batch over one SMTP connection (Django's public mail API)."""
+
     def __init__(self, *, smtp: BaseEmailBackend) -> None:
         self.smtp = smtp
         self.report = SendReport()
         self.notifications = emails.Notifications()
         self.digest_updates = _DigestUpdates()
-        # Django's own SMTP backend would build and serialise each message again; a
-        # notification has its bytes from its update's template. Any other backend (a
-        # subclass too: it may sign or rewrite messages) gets the message object.
-        self.direct = type(smtp) is SMTPBackend
-
-    def send(self, message: emails.Notification) -> None:
-        if not self.direct:
-            self.smtp.send_messages([message])
-            return
-        if self.smtp.connection is None:
-            self.smtp.open()
-        self.smtp.connection.sendmail(*message.smtp_envelope())
+        self.unreachable: Refusal | None = None
 
     def deliver(self, delivery: Delivery) -> None:
         with transaction.atomic():
             if not _claim_as_sent(delivery):
                 return  # another sender has it, or sent it since this batch was read
-            try:
-                self.send(self.message(delivery))
-            except smtplib.SMTPRecipientsRefused as error:
-                logger.warning("Delivery %s refused: %s", delivery.pk, error)
-                Delivery.objects.filter(pk=delivery.pk).update(
-                    status=Delivery.Status.FAILED, sent_at=None, error=str(error)[:1000]
-                )
+            refusal = self.unreachable or self._attempt(delivery)
+            if refusal is None:
+                self.report.sent += 1
+            elif _record_refusal(delivery, refusal) == Delivery.Status.FAILED:
                 self.report.failed += 1
             else:
-                self.report.sent += 1
+                self.report.retrying += 1
 
-    def message(self, delivery: Delivery) -> emails.Notification:
+    def _attempt(self, delivery: Delivery) -> Refusal | None:
+        try:
+            self.smtp.open()
+        except Exception as error:
+            # The server cannot be reached: the rest of the batch waits with this answer,
+            # instead of each delivery waiting out its own connection timeout.
+            self.unreachable = Refusal(permanent=False, answer=Refusal.of(error).answer)
+            self.report.unreachable = True
+            return self.unreachable
+        try:
+            self.smtp.send_messages([self.message(delivery)])
+        except Exception as error:
+            if not isinstance(error, smtplib.SMTPException | OSError):
+                logger.exception("Delivery %s could not be sent", delivery.pk)
+            # The connection may be dropped or mid-dialogue: the next delivery opens a new one.
+            self.close()
+            return Refusal.of(error)
+        return None
+
+    def close(self) -> None:
+        try:
+            self.smtp.close()
+        except (smtplib.SMTPException, OSError):
+            self.smtp.connection = None
+
+    def message(self, delivery: Delivery) -> EmailMultiAlternatives:
         if delivery.update is not None:
             return self.notifications.update(delivery.subscription, delivery.update)
         return self.notifications.digest(

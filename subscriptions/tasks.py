@@ -1,7 +1,7 @@
 """Background tasks (django-tasks): each loads its objects and calls a service.
 
 Run in-process by the ImmediateBackend locally and in tests; in production by
-`manage.py db_worker` with TASKS_BACKEND=django_tasks_db.DatabaseBackend.
+`manage.py run_worker` with TASKS_BACKEND=django_tasks_db.DatabaseBackend.
 """
 
 from __future__ import annotations

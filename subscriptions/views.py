@@ -153,9 +153,7 @@ class ManageView(SignedLinkView):
 
     def get_form(self, data: Any = None) -> ManageForm:
         followed = list(
-            Subscription.objects.for_email(self.subscription.email)
-            .exclude(status=Subscription.Status.UNSUBSCRIBED)
-            .select_related("country")
+            Subscription.objects.for_email(self.subscription.email).live().select_related("country")
         )
         return ManageForm(data, subscriptions=followed)
 
@@ -163,13 +161,18 @@ class ManageView(SignedLinkView):
         return self.respond(request, self.get_form())
 
     def respond(self, request: HttpRequest, form: ManageForm, status: int = 200) -> HttpResponse:
-        left = Subscription.objects.for_email(self.subscription.email).filter(
-            status=Subscription.Status.UNSUBSCRIBED
+        """The countries followed, and once each those left and not followed again."""
+        followed = {subscription.country_id for subscription in form.subscriptions}
+        left = (
+            Subscription.objects.for_email(self.subscription.email)
+            .filter(status=Subscription.Status.UNSUBSCRIBED)
+            .exclude(country_id__in=followed)
+            .select_related("country")
         )
         context = {
             "form": form,
             "email": self.subscription.email,
-            "unsubscribed": left.select_related("country"),
+            "unsubscribed": list({s.country_id: s for s in left}.values()),
         }
         return render(request, "subscriptions/manage.html", context, status=status)
 
@@ -198,21 +201,25 @@ class ManageView(SignedLinkView):
 @method_decorator(csrf_exempt, name="dispatch")
 class UnsubscribeView(SignedLinkView):
     """RFC 8058 one-click: a mail client POSTs with no cookie and no CSRF token and expects
-    200, not a redirect; repeating the POST answers 200 as well."""
+    200, not a redirect. The link works once: opened or posted again, it shows when the
+    address left and changes nothing (a later subscription to the country is another record,
+    with its own links)."""
 
     purpose = Purpose.UNSUBSCRIBE
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
-        return render(
-            request, "subscriptions/unsubscribe.html", {"subscription": self.subscription}
-        )
+        return self.respond(request, self.subscription)
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
-        services.subscription_unsubscribe(subscription=self.subscription)
+        return self.respond(
+            request, services.subscription_unsubscribe(subscription=self.subscription)
+        )
+
+    def respond(self, request: HttpRequest, subscription: Subscription) -> HttpResponse:
         context = {
-            "subscription": self.subscription,
-            "done": True,
-            "manage_url": link_path(self.subscription, Purpose.MANAGE),
+            "subscription": subscription,
+            "done": subscription.status == Subscription.Status.UNSUBSCRIBED,
+            "manage_url": link_path(subscription, Purpose.MANAGE),
         }
         return render(request, "subscriptions/unsubscribe.html", context)
 

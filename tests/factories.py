@@ -21,6 +21,7 @@ from countries.models import (
     ThematicMeeting,
     ThematicMeetingParticipation,
 )
+from gfmd.mailboxes import mailbox_key
 from practices.models import PracticeSubmission, Theme
 from subscriptions.models import CountryUpdate, Delivery, Subscription
 
@@ -177,6 +178,7 @@ class SubscriptionFactory(factory.django.DjangoModelFactory):
         model = Subscription
 
     email = factory.Sequence(lambda n: f"reader{n}@example.org")
+    mailbox = factory.LazyAttribute(lambda o: mailbox_key(o.email))
     country = factory.SubFactory(CountryFactory)
     frequency = Subscription.Frequency.IMMEDIATE
     status = Subscription.Status.ACTIVE

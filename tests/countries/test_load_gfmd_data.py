@@ -34,20 +34,21 @@ PROFILE_MODELS = [
 ]
 ALL_MODELS = [Country, ForumYear, *PROFILE_MODELS]
 
-# Morocco's records per year, counted from shared/reference/morocco-by-year.md:
+# Morocco's records per year, counted from tests/data/reference/morocco-by-year.md:
 # attendance lines, roundtable roles, thematic meetings, financial contributions.
 MOROCCO_BY_YEAR = {
-    "2007": (["Attended Meeting", "Attended Summit"], 1, 0, 0),
-    "2008": (["Attended Prep Meetings", "Attended Summit"], 3, 0, 0),
-    "2009": (["Attended Summit"], 1, 0, 0),
-    "2010": (["Attended Prep Meetings", "Attended Summit"], 4, 0, 0),
-    "2011": (["Attended Summit"], 1, 2, 0),
+    "2007": (["Attended Meeting"], 1, 0, 0),
+    "2008": (["Attended Summit"], 3, 0, 0),
+    "2009": (["Attended Prep Meetings", "Attended Summit"], 1, 0, 0),
+    "2010": (["Attended Summit"], 4, 0, 0),
+    "2011": (["Attended Prep Meetings", "Attended Summit"], 1, 2, 0),
     "2012": (["Attended Summit"], 2, 0, 0),
     "2013-2014": (["Attended Summit"], 2, 2, 0),
-    "2014-2015": (["Attended Summit"], 1, 2, 1),
-    "2016": (["Attended Summit"], 4, 2, 2),
+    "2014-2015": (["Attended Summit"], 1, 2, 0),
+    "2016": (["Attended Summit"], 4, 2, 1),
     "2017": (["Attended Summit"], 1, 0, 2),
-    "2018": (["Attended Summit"], 1, 3, 0),
+    "2018": (["Attended Summit"], 1, 3, 2),
+    "2019": (["Attended Summit"], 0, 0, 0),
 }
 
 
@@ -93,7 +94,7 @@ def test_load_counts(loaded):
     assert ForumYear.objects.count() == 15
     assert Roundtable.objects.count() == 18
     mar = morocco()
-    assert Attendance.objects.filter(country=mar).count() == 11
+    assert Attendance.objects.filter(country=mar).count() == 12
     assert RoundtableRole.objects.filter(country=mar).count() == 21
     assert ThematicMeeting.objects.count() == 11
     assert ThematicMeetingParticipation.objects.filter(country=mar).count() == 11
@@ -208,7 +209,7 @@ def test_first_load_records_one_country_update_for_morocco(loaded):
 def test_second_run_changes_nothing(loaded, django_assert_max_num_queries):
     before = counts()
     updated_at = morocco().updated_at
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(32):
         output = load()
     assert counts() == before
     assert morocco().updated_at == updated_at
@@ -223,11 +224,13 @@ def test_second_run_restores_edited_records_and_records_the_change(loaded):
     output = load()
 
     assert "countries: created 0, updated 1, unchanged 248" in output
-    assert "attendance: created 0, updated 1, unchanged 10" in output
+    assert "attendance: created 0, updated 1, unchanged 11" in output
     assert morocco().official_name == "Kingdom of Morocco"
     assert Attendance.objects.get(forum_year__label="2009").attended_summit
     assert CountryUpdate.objects.count() == 2
-    assert CountryUpdate.objects.first().summary == "2009: added Attended Summit"
+    assert CountryUpdate.objects.first().summary == (
+        'Official name: "Morocco" changed to "Kingdom of Morocco"\n2009: added Attended Summit'
+    )
 
 
 def test_changed_files_update_rows_and_relations(loaded, data_dir):
@@ -237,7 +240,7 @@ def test_changed_files_update_rows_and_relations(loaded, data_dir):
         "2016,2.2,Protection of migrants in all situations",
         "2016,2.2,Protection of all migrants",
     )
-    edit(data_dir / "contributions.csv", "MAR,2017,207622,USD,unknown,", "MAR,2017,207622,USD,yes,")
+    edit(data_dir / "contributions.csv", "MAR,2018,207622,USD,unknown,", "MAR,2018,207622,USD,yes,")
     history_before = RoundtableRole.history.count()
 
     output = load("--data-dir", str(data_dir), verbosity=2)
@@ -251,9 +254,9 @@ def test_changed_files_update_rows_and_relations(loaded, data_dir):
     summary = CountryUpdate.objects.first().summary.splitlines()
     assert summary == [
         '2016: added Team Member in RT 2.2 "Protection of all migrants"',
-        "2017: added USD 207,622 earmarked",
+        "2018: added USD 207,622 earmarked",
         '2016: removed Team Member in RT 2.2 "Protection of migrants in all situations"',
-        "2017: removed USD 207,622",
+        "2018: removed USD 207,622",
     ]
 
 
@@ -265,7 +268,7 @@ def test_a_new_row_in_a_file_is_added_and_nothing_is_deleted(loaded, data_dir):
 
     output = load("--data-dir", str(data_dir))
 
-    assert "attendance: created 1, updated 0, unchanged 11" in output
+    assert "attendance: created 1, updated 0, unchanged 12" in output
     assert "contributions: created 0, updated 0, unchanged 1" in output
     assert Contribution.objects.count() == 5
     france_update = CountryUpdate.objects.get(country__iso3="FRA")
@@ -280,12 +283,12 @@ def test_dry_run_writes_nothing(db):
 
 
 def test_dry_run_reports_changes_without_making_them(loaded, data_dir):
-    edit(data_dir / "attendance.csv", "MAR,2009,no,no,yes", "MAR,2009,yes,no,yes")
+    edit(data_dir / "attendance.csv", "MAR,2009,no,yes,yes", "MAR,2009,yes,yes,yes")
     before = counts()
 
     output = load("--dry-run", "--data-dir", str(data_dir))
 
-    assert "attendance: created 0, updated 1, unchanged 10" in output
+    assert "attendance: created 0, updated 1, unchanged 11" in output
     assert "Country update for Morocco: 1 changed lines" in output
     assert counts() == before
     assert not Attendance.objects.get(forum_year__label="2009").attended_meeting
@@ -349,15 +352,15 @@ MALFORMED = {
     ),
     "unknown forum year": (
         "attendance.csv",
-        "MAR,2009,no,no,yes",
-        "MAR,2021,no,no,yes",
+        "MAR,2009,no,yes,yes",
+        "MAR,2021,no,yes,yes",
         "unknown forum year '2021'",
         4,
     ),
     "duplicate key": (
         "attendance.csv",
-        "MAR,2010,no,yes,yes",
-        "MAR,2009,no,yes,yes",
+        "MAR,2010,no,no,yes",
+        "MAR,2009,no,no,yes",
         "duplicate attendance of MAR in 2009 (first on line 4)",
         5,
     ),
@@ -419,15 +422,15 @@ MALFORMED = {
     ),
     "negative amount": (
         "contributions.csv",
-        "MAR,2017,48342,",
-        "MAR,2017,-48342,",
+        "MAR,2018,48342,",
+        "MAR,2018,-48342,",
         "column 'amount': '-48342' is not an amount of zero or more",
         5,
     ),
     "amount without currency": (
         "contributions.csv",
-        "MAR,2017,48342,USD,",
-        "MAR,2017,48342,,",
+        "MAR,2018,48342,USD,",
+        "MAR,2018,48342,,",
         "an amount needs a currency",
         5,
     ),
@@ -499,3 +502,83 @@ def test_database_refusal_rolls_back_the_whole_load():
         load()
     assert list(Country.objects.values_list("iso3", flat=True)) == ["XMA"]
     assert ForumYear.objects.count() == 0
+
+
+# Morocco's attendance and contributions as the files had them before the year table was
+# corrected (2026-12-02): the flags and the contributions one forum year too early.
+FIRST_READING = {
+    "attendance.csv": """country,forum_year,attended_meeting,attended_prep_meetings,attended_summit
+MAR,2007,yes,no,yes
+MAR,2008,no,yes,yes
+MAR,2009,no,no,yes
+MAR,2010,no,yes,yes
+MAR,2011,no,no,yes
+MAR,2012,no,no,yes
+MAR,2013-2014,no,no,yes
+MAR,2014-2015,no,no,yes
+MAR,2016,no,no,yes
+MAR,2017,no,no,yes
+MAR,2018,no,no,yes
+""",
+    "contributions.csv": """country,forum_year,amount,currency,earmarked,note
+MAR,2014-2015,50000,USD,no,
+MAR,2016,,,unknown,Morocco contributed financially with left-over from 2016
+MAR,2016,,,unknown,Morocco will host the GFMD Summit in December 2018
+MAR,2017,48342,USD,unknown,Left-over
+MAR,2017,207622,USD,unknown,
+""",
+}
+
+
+def test_loading_the_corrected_files_over_the_first_reading_moves_the_records(db, data_dir):
+    for name, text in FIRST_READING.items():
+        (data_dir / name).write_text(text, encoding="utf-8")
+    load("--data-dir", str(data_dir))
+    history = {model: model.history.count() for model in ALL_MODELS}
+    updates = CountryUpdate.objects.count()
+
+    output = load(verbosity=2)
+
+    assert "attendance: created 1, updated 5, unchanged 6" in output
+    # Moved to their years, not copied beside the old rows.
+    assert "contributions: created 0, updated 5, unchanged 0" in output
+    assert "updated financial contribution MAR 2016 USD 50000: forum_year_id" in output
+    assert {
+        m: m.history.count() - history[m] for m in ALL_MODELS if m.history.count() != history[m]
+    } == {
+        Attendance: 6,
+        Contribution: 5,
+    }
+    reasons = Contribution.history.filter(history_type="~").values_list(
+        "history_change_reason", flat=True
+    )
+    assert set(reasons) == {"Reference data loaded (load_gfmd_data)"}
+    assert CountryUpdate.objects.count() == updates + 1
+    update = CountryUpdate.objects.order_by("pk").last()
+    assert (update.country, update.source) == (morocco(), CountryUpdate.Source.DATA_LOAD)
+    assert update.summary.splitlines() == [
+        "2009: added Attended Prep Meetings",
+        "2011: added Attended Prep Meetings",
+        "2016: added USD 50,000 non-earmarked",
+        "2017: added Morocco contributed financially with left-over from 2016",
+        "2017: added Morocco will host the GFMD Summit in December 2018",
+        "2018: added USD 48,342 (Left-over)",
+        "2018: added USD 207,622",
+        "2019: added Attended Summit",
+        "2007: removed Attended Summit",
+        "2008: removed Attended Prep Meetings",
+        "2010: removed Attended Prep Meetings",
+        "2014-2015: removed USD 50,000 non-earmarked",
+        "2016: removed Morocco contributed financially with left-over from 2016",
+        "2016: removed Morocco will host the GFMD Summit in December 2018",
+        "2017: removed USD 48,342 (Left-over)",
+        "2017: removed USD 207,622",
+    ]
+    for label, (attendance_lines, _, _, contributions) in MOROCCO_BY_YEAR.items():
+        year = ForumYear.objects.get(label=label)
+        assert Attendance.objects.get(country=morocco(), forum_year=year).lines == attendance_lines
+        assert Contribution.objects.filter(forum_year=year).count() == contributions
+
+    before = counts()
+    assert load().rstrip().endswith("Nothing changed.")
+    assert counts() == before

@@ -1,29 +1,40 @@
 """Morocco's page against the reader's copy of the GFMD page, line by line and year by year.
 
-The copy (shared/reference/morocco-profile.txt) lost its year headings; morocco-by-year.md
-gives the years of its blocks in order. Each block of the copy starts at "RT Participation"
-(the first one a line earlier, at "Attended Meeting"); the practices start at the first
-practice title that morocco-by-year.md lists.
+The copy (tests/data/reference/morocco-profile.txt, see the README there) lost its year
+headings; the table of morocco-by-year.md gives the year of each of its lines. The table is
+the authority: a line's year is the row whose cell (the column the line's heading in the
+copy names) holds it, never its place among the copy's blocks (the copy shows thematic
+meetings one block late, our page in the year of their date). The page must show every line
+of the copy in the section of that year, and no line in the section of any other year.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
-REFERENCE = Path(settings.BASE_DIR).parent / "shared" / "reference"
-# Headings the copy shows that the page composes differently or that stand for sections.
-DECORATION = {"RT Participation", "Thematic Meetings", "Financial Contribution"}
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
+ATTENDANCE_FLAGS = {"Attended Meeting", "Attended Prep Meetings", "Attended Summit"}
+# The copy's headings, and the column of the year table that the lines under each fill.
+HEADINGS = {
+    "RT Participation": "roundtable roles",
+    "Thematic Meetings": "thematic meetings (by date)",
+    "Financial Contribution": "financial contribution",
+}
+NO_CONTRIBUTION = "No Financial Contribution"
+# Where our page says more than the copy: it composes "No Financial Contribution" for every
+# year without a contribution, while the GFMD's page shows no such field in 2007 and 2019.
+COMPOSED_BEYOND_THE_COPY = {"2007": [NO_CONTRIBUTION], "2019": [NO_CONTRIBUTION]}
 BLOCK_TAGS = {"h1", "h2", "h3", "p", "li", "dt", "dd", "code"}
 
 
 def normalise(line: str) -> str:
-    """Whitespace, bullets and the copy's stray punctuation aside, as the issue allows."""
+    """Whitespace, bullets and the copy's stray punctuation aside."""
     line = re.sub(r"\s+", " ", line).strip()
     line = re.sub(r"^[•\-] ?", "", line)
     line = re.sub(r"\bRT (\d+\.\d+)\.", r"RT \1", line)  # "RT 1.2." and "RT 1.2" alike
@@ -62,9 +73,15 @@ class PageSections(HTMLParser):
         self.buffer.append(data)
 
 
-def reference_years() -> list[str]:
-    table = (REFERENCE / "morocco-by-year.md").read_text()
-    return re.findall(r"^\| \d+ \| ([\d-]+) \|", table, re.M)
+def year_table() -> dict[str, dict[str, str]]:
+    """The rows of morocco-by-year.md's table: year -> column -> cell."""
+    rows = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in (REFERENCE / "morocco-by-year.md").read_text().splitlines()
+        if line.startswith("|")
+    ]
+    header, _rule, *body = rows
+    return {row[0]: dict(zip(header, row, strict=True)) for row in body}
 
 
 def reference_practice_titles() -> list[str]:
@@ -72,25 +89,52 @@ def reference_practice_titles() -> list[str]:
     return re.findall(r'^\d+\. "(.+?)"(?: \(|$)', text, re.M)
 
 
-def reference_blocks() -> tuple[list[str], dict[str, list[str]], list[str]]:
-    """The copy's header lines, its lines per year, and its practice lines."""
+def reference_parts() -> tuple[list[str], list[tuple[str, str]], list[str]]:
+    """The copy's header lines, its profile lines (each with its table column), and its
+    practice lines."""
     lines = [
         normalise(line) for line in (REFERENCE / "morocco-profile.txt").read_text().splitlines()
     ]
     lines = [line for line in lines if line]
-    first_title = reference_practice_titles()[0]
-    practices_start = lines.index(first_title)
-    profile, practices = lines[:practices_start], lines[practices_start:]
-    starts = [i for i, line in enumerate(profile) if line == "RT Participation"]
-    starts[0] = profile.index("Attended Meeting")
-    header = profile[: starts[0]]
-    years = reference_years()
-    assert len(years) == len(starts), "every block of the copy has a year"
-    by_year = {
-        year: profile[start:end]
-        for year, start, end in zip(years, starts, [*starts[1:], len(profile)], strict=True)
+    start = next(i for i, line in enumerate(lines) if line in ATTENDANCE_FLAGS)
+    practices_start = lines.index(reference_practice_titles()[0])
+    profile: list[tuple[str, str]] = []
+    column = ""
+    for line in lines[start:practices_start]:
+        if line in HEADINGS:
+            column = HEADINGS[line]
+        else:
+            profile.append(("attendance" if line in ATTENDANCE_FLAGS else column, line))
+    return lines[:start], profile, lines[practices_start:]
+
+
+def gives(cell: str, line: str) -> bool:
+    """Whether a cell of the year table holds a line of the copy: by its quoted titles, or
+    its amount, or its words; "none" is what the page shows as "No Financial Contribution"."""
+    if line == NO_CONTRIBUTION:
+        return cell == "none"
+    if line in ATTENDANCE_FLAGS:
+        return line in cell.split("; ")
+    keys = re.findall(r'"[^"]+"', line) or re.findall(r"USD [\d,]+", line) or [line]
+    return all(key in cell for key in keys)
+
+
+def years_of_lines() -> dict[str, list[str]]:
+    """Each line of the copy's profile with the years the table gives it, oldest first."""
+    table = year_table()
+    _, profile, _ = reference_parts()
+    return {
+        line: [year for year, row in table.items() if gives(row[column], line)]
+        for column, line in profile
     }
-    return header, by_year, practices
+
+
+def expected_by_year() -> dict[str, list[str]]:
+    expected: dict[str, list[str]] = {year: [] for year in year_table()}
+    for line, years in years_of_lines().items():
+        for year in years:
+            expected[year].append(line)
+    return expected
 
 
 @pytest.fixture
@@ -104,40 +148,78 @@ def morocco_page(client, db) -> dict[str, list[str]]:
     return parser.sections
 
 
-def missing(expected: list[str], shown: list[str]) -> list[str]:
-    return [line for line in expected if line not in DECORATION and line not in shown]
+def year_lines(section: list[str]) -> list[str]:
+    """A year section's record lines: without its heading, its chairs and summit line and
+    the headings of its parts."""
+    heading, meta, *lines = section
+    assert heading.startswith("GFMD ") and "Summit:" in meta
+    return [line for line in lines if line not in HEADINGS]
 
 
-def test_reference_is_split_into_eleven_years():
-    header, by_year, practices = reference_blocks()
-    years = list(by_year)
-    assert (years[0], years[-1], len(years)) == ("2007", "2018", 11)
-    assert header[:2] == ["Official Name", "Kingdom of Morocco"]
-    assert practices[-1] == "Subscribe to Morocco"
+def test_the_table_gives_every_line_of_the_copy_as_often_as_the_copy_has_it():
+    _, profile, _ = reference_parts()
+    occurrences = Counter(line for _, line in profile)
+    years = years_of_lines()
+    assert {line: len(years[line]) for line in occurrences} == occurrences
+    assert years["Attended Prep Meetings"] == ["2009", "2011"]
+    assert years["USD 50,000 non-earmarked"] == ["2016"]
+    assert years["Morocco will host the GFMD Summit in December 2018"] == ["2017"]
+    # Shown in the 2019 block of the copy, of 2018 by the table.
+    assert [y for line, y in years.items() if "Children and Youth" in line] == [["2018"]]
+    assert list(year_table())[0::11] == ["2007", "2019"]
 
 
 def test_header_lines(morocco_page):
-    header, _, _ = reference_blocks()
-    assert missing(header, morocco_page["facts"]) == []
+    header, _, _ = reference_parts()
+    assert header[:2] == ["Official Name", "Kingdom of Morocco"]
+    assert [line for line in header if line not in morocco_page["facts"]] == []
     assert {"MA", "MAR"} <= set(morocco_page["facts"])  # the values the copy lost
 
 
-@pytest.mark.parametrize("year", reference_years())
-def test_each_year_section_carries_its_lines(morocco_page, year):
-    _, by_year, _ = reference_blocks()
+def test_year_sections_are_the_table_years_oldest_first(morocco_page):
+    shown = [key.removeprefix("year-") for key in morocco_page if key.startswith("year-")]
+    assert shown == list(year_table())
+    assert shown == sorted(shown)
+
+
+@pytest.mark.parametrize("year", list(year_table()))
+def test_each_year_section_shows_its_lines_and_no_other(morocco_page, year):
     section = morocco_page[f"year-{year}"]
     assert section[0].startswith(f"GFMD {year}")  # the heading the copy lost
-    assert missing(by_year[year], section) == []
+    shown = year_lines(section)
+    expected = expected_by_year()[year]
+    assert [line for line in expected if line not in shown] == []
+    assert Counter(shown) == Counter(expected + COMPOSED_BEYOND_THE_COPY.get(year, []))
 
 
-def test_years_appear_in_order(morocco_page):
-    shown = [key.removeprefix("year-") for key in morocco_page if key.startswith("year-")]
-    assert shown == reference_years()
+@pytest.mark.parametrize(
+    ("year", "absent"),
+    [
+        ("2008", "Attended Prep Meetings"),
+        ("2007", "Attended Summit"),
+        ("2014-2015", "USD 50,000 non-earmarked"),
+        ("2016", "Morocco will host the GFMD Summit in December 2018"),
+        ("2017", "USD 207,622"),
+        ("2019", "Participated in the Thematic Workshops on"),
+    ],
+)
+def test_no_line_in_a_year_the_table_does_not_give(morocco_page, year, absent):
+    assert not [line for line in morocco_page[f"year-{year}"] if line.startswith(absent)]
+
+
+def test_no_line_of_the_copy_in_another_year(morocco_page):
+    for line, years in years_of_lines().items():
+        for key, section in morocco_page.items():
+            year = key.removeprefix("year-")
+            if key.startswith("year-") and year not in years:
+                assert line not in section or line in COMPOSED_BEYOND_THE_COPY.get(year, []), (
+                    f"{line!r} shown in {year}, the table gives {years}"
+                )
 
 
 def test_practices_with_their_descriptions_then_the_subscribe_link(morocco_page):
-    _, _, practices = reference_blocks()
+    _, _, practices = reference_parts()
     *practice_lines, last_line = practices
-    assert missing(practice_lines, morocco_page["practices"]) == []
+    assert [line for line in practice_lines if line not in morocco_page["practices"]] == []
     assert last_line == "Subscribe to Morocco"
     assert last_line in morocco_page["updates"]  # the section after the practices

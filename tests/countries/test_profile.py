@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -145,6 +146,30 @@ def test_country_profile_orders_years_and_roundtables(morocco):
     assert sections[0].contributions == []
     numbers = [line.split(" ")[4] for line in sections[1].roundtable_roles]
     assert numbers == ["1.2", "1.10", "3.1"]
+
+
+@pytest.mark.django_db
+def test_year_sections_are_sorted_oldest_first_whatever_order_the_records_come_in(client, morocco):
+    """No attendance (whose default ordering is by year) to hide the sort: each year is
+    first reached through roundtable roles (ordered by number) or contributions (by pk),
+    all created newest year first."""
+    years = {
+        label: ForumYearFactory(label=label, sort_year=int(label[:4]))
+        for label in ["2016", "2013-2014", "2010", "2008"]
+    }
+    ContributionFactory(country=morocco, forum_year=years["2016"])
+    ContributionFactory(country=morocco, forum_year=years["2010"])
+    RoundtableRoleFactory(
+        country=morocco, roundtable=RoundtableFactory(forum_year=years["2013-2014"], number="1.1")
+    )
+    RoundtableRoleFactory(
+        country=morocco, roundtable=RoundtableFactory(forum_year=years["2008"], number="3.1")
+    )
+    oldest_first = ["2008", "2010", "2013-2014", "2016"]
+
+    assert [s.forum_year.label for s in country_profile(morocco)] == oldest_first
+    html = client.get(morocco.get_absolute_url()).content.decode()
+    assert re.findall(r'<section class="forum-year" id="year-([\d-]+)"', html) == oldest_first
 
 
 @pytest.mark.django_db

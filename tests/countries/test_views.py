@@ -163,7 +163,7 @@ class TestForumYears:
         response = client.get(reverse("countries:forum_years"))
         html = response.content.decode()
         assert [y.label for y in response.context["forum_years"]] == ["2018", "2019"]
-        assert [y.summit_countries for y in response.context["forum_years"]] == [1, 0]
+        assert [y.participating_countries for y in response.context["forum_years"]] == [1, 0]
         assert "Marrakesh" in html and "<svg" in html
         assert "<title>2018: 1</title>" in html
 

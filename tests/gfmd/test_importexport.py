@@ -22,6 +22,7 @@ from gfmd.importexport import (
     unescape_formula,
 )
 from subscriptions.models import CountryUpdate
+from tests.concurrency import at_once, meet_before_saving, require_postgres
 from tests.factories import AttendanceFactory
 from tests.importing import DATA, run_import
 
@@ -282,3 +283,22 @@ def test_codes_are_read_as_people_type_them(world):
 def test_formula_escaping_and_its_inverse(value, escaped):
     assert escape_formula(value) == escaped
     assert unescape_formula(escaped) == value
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_importing_the_same_change_at_once_record_one_update(world, staff, monkeypatch):
+    require_postgres()
+    content = (
+        b"iso3,iso2,name,slug,latitude,longitude,official_name\n"
+        b"MAR,MA,Morocco,morocco,32,-5,Kingdom of Morocco\n"
+    )
+    meet_before_saving(monkeypatch, Country, parties=2)
+
+    results = at_once(*[lambda: run_import(CountryResource, content, user=staff)] * 2)
+
+    assert [confirmed.counts()["updated"] for _preview, confirmed in results] == [1, 1]
+    assert list(CountryUpdate.objects.values_list("summary", flat=True)) == [
+        'Official name: "Republic of Morocco" changed to "Kingdom of Morocco"\n'
+        'Coordinates: "10 00 N, 20 00 E" changed to "32 00 N, 5 00 W"'
+    ]

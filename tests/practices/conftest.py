@@ -6,6 +6,7 @@ from django.core.cache import cache
 
 from practices.models import Theme
 from tests.factories import CountryFactory
+from tests.subscriptions.conftest import smtp_sink  # noqa: F401 (a real SMTP server on 127.0.0.1)
 
 
 @pytest.fixture(autouse=True)

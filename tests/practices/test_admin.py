@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from practices.models import PracticeSubmission, Theme
+from subscriptions.models import CountryUpdate
 from tests.admin_forms import form_data
 from tests.factories import CountryFactory, PracticeFactory, ThemeFactory
 
@@ -109,3 +110,91 @@ def test_practice_autocomplete_finds_countries_for_editors(editor_client, morocc
     )
 
     assert [result["text"] for result in response.json()["results"]] == ["Morocco"]
+
+
+def change_url(practice: PracticeSubmission) -> str:
+    return reverse("admin:practices_practicesubmission_change", args=[practice.pk])
+
+
+def edit(client, practice: PracticeSubmission, **fields: object):
+    data = form_data(client.get(change_url(practice)), "practicesubmission_form")
+    for name, value in fields.items():
+        data[name] = [str(item) for item in value] if isinstance(value, list) else [str(value)]
+    return client.post(change_url(practice), data)
+
+
+def updates() -> list[tuple[str, str, str]]:
+    return list(
+        CountryUpdate.objects.order_by("country__name").values_list(
+            "country__iso3", "summary", "source"
+        )
+    )
+
+
+def test_renaming_a_published_practice_records_an_update_on_each_country(
+    editor_client, morocco, france
+):
+    practice = PracticeFactory(title="Diaspora bonds", countries=[morocco, france])
+
+    assert edit(editor_client, practice, title="Diaspora bonds for housing").status_code == 302
+
+    summary = 'Practices: added "Diaspora bonds for housing"\nPractices: removed "Diaspora bonds"'
+    assert updates() == [("FRA", summary, "admin"), ("MAR", summary, "admin")]
+
+
+def test_moving_a_published_practice_updates_the_removed_and_the_added_country(
+    editor_client, morocco, france, mexico
+):
+    practice = PracticeFactory(title="Diaspora bonds", countries=[morocco, france])
+
+    assert edit(editor_client, practice, countries=[france.pk, mexico.pk]).status_code == 302
+
+    assert updates() == [
+        ("MEX", 'Practices: added "Diaspora bonds"', "admin"),
+        ("MAR", 'Practices: removed "Diaspora bonds"', "admin"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "status", [PracticeSubmission.Status.PUBLISHED, PracticeSubmission.Status.PENDING]
+)
+def test_edits_no_country_page_shows_record_nothing(editor_client, morocco, status):
+    practice = PracticeFactory(title="Diaspora bonds", countries=[morocco], status=status)
+    changes = {"description": "<p>Rewritten.</p>", "partners": "IOM"}
+    if status == PracticeSubmission.Status.PENDING:
+        changes["title"] = "Diaspora bonds, revised"  # not shown until published
+
+    assert edit(editor_client, practice, **changes).status_code == 302
+
+    assert updates() == []
+
+
+def test_reverting_a_practice_records_the_change_on_its_countries(editor_client, morocco):
+    practice = PracticeFactory(title="Diaspora bonds", countries=[morocco])
+    edit(editor_client, practice, title="Diaspora bond")
+    first = practice.history.earliest()
+    revert = reverse(
+        "admin:practices_practicesubmission_simple_history", args=[practice.pk, first.pk]
+    )
+
+    response = editor_client.post(
+        revert, form_data(editor_client.get(revert), "historicalpracticesubmission_form")
+    )
+
+    assert response.status_code == 302
+    practice.refresh_from_db()
+    assert practice.title == "Diaspora bonds"
+    assert list(CountryUpdate.objects.values_list("summary", flat=True)) == [  # newest first
+        'Practices: added "Diaspora bonds"\nPractices: removed "Diaspora bond"',
+        'Practices: added "Diaspora bond"\nPractices: removed "Diaspora bonds"',
+    ]
+
+
+def test_deleting_a_published_practice_records_its_removal(editor_client, morocco):
+    practice = PracticeFactory(title="Diaspora bonds", countries=[morocco])
+    delete = reverse("admin:practices_practicesubmission_delete", args=[practice.pk])
+
+    assert editor_client.post(delete, {"post": "yes"}).status_code == 302
+
+    assert not PracticeSubmission.objects.exists()
+    assert updates() == [("MAR", 'Practices: removed "Diaspora bonds"', "admin")]

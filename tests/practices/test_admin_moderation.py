@@ -6,11 +6,13 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
 from django.urls import reverse
 
 from practices.models import PracticeSubmission
 from subscriptions.models import CountryUpdate
 from tests.admin_forms import form_data
+from tests.concurrency import at_once, meet_before_saving, require_postgres, staff_client
 from tests.factories import PracticeFactory
 
 CHANGELIST = reverse("admin:practices_practicesubmission_changelist")
@@ -67,7 +69,26 @@ def test_publish_action_publishes_many_and_records_country_updates(moderator_cli
         assert practice.published_on == datetime.date.today()
     update = CountryUpdate.objects.get()
     assert (update.country, update.source) == (morocco, CountryUpdate.Source.PRACTICE)
-    assert update.summary == f"Practice published: “{first.title}”"
+    assert update.summary == f'Practices: added "{first.title}"'
+
+
+def reject(client: Client, practices: list[PracticeSubmission]):
+    selected = [practice.pk for practice in practices]
+    data = {"action": "reject_selected", "_selected_action": selected, "apply": "1"}
+    return client.post(CHANGELIST, {**data, "reason": "Withdrawn by its authors."})
+
+
+def test_rejecting_a_published_practice_records_its_removal(moderator_client, morocco, france):
+    published = PracticeFactory(title="Diaspora bonds", countries=[morocco, france])
+    never_shown = pending(title="Spam", countries=[morocco])
+
+    assert reject(moderator_client, [published, never_shown]).status_code == 302
+
+    updates = CountryUpdate.objects.order_by("country__name")
+    assert [(u.country, u.summary, u.source) for u in updates] == [
+        (france, 'Practices: removed "Diaspora bonds"', CountryUpdate.Source.PRACTICE),
+        (morocco, 'Practices: removed "Diaspora bonds"', CountryUpdate.Source.PRACTICE),
+    ]
 
 
 def test_reject_action_asks_for_a_reason_first(moderator_client):
@@ -143,7 +164,7 @@ def test_moderator_publishing_in_the_form_dates_it_and_records_updates(moderator
     assert response.status_code == 302
     practice.refresh_from_db()
     assert (practice.status, practice.published_on) == ("published", datetime.date.today())
-    assert CountryUpdate.objects.get().summary == "Practice published: “Form published”"
+    assert CountryUpdate.objects.get().summary == 'Practices: added "Form published"'
 
 
 @pytest.mark.parametrize(
@@ -177,3 +198,67 @@ def test_descriptions_are_sanitised_through_the_admin(editor_client):
 
     practice.refresh_from_db()
     assert practice.description == '<p>Kept</p><a rel="nofollow noopener">link</a>'
+
+
+@pytest.mark.parametrize(
+    ("status", "summary"),
+    [
+        ("pending", 'Practices: removed "Diaspora bonds"'),
+        ("rejected", 'Practices: removed "Diaspora bonds"'),
+    ],
+)
+def test_moderator_taking_a_practice_offline_in_the_form_records_updates(
+    moderator_client, morocco, france, status, summary
+):
+    practice = PracticeFactory(title="Diaspora bonds", countries=[morocco, france])
+    data = form_data(moderator_client.get(change_url(practice)), "practicesubmission_form")
+    data["status"] = [status]
+    data["rejection_reason"] = ["Out of date."]
+
+    assert moderator_client.post(change_url(practice), data).status_code == 302
+
+    practice.refresh_from_db()
+    assert practice.status == status
+    updates = CountryUpdate.objects.order_by("country__name")
+    assert [(u.country, u.summary) for u in updates] == [(france, summary), (morocco, summary)]
+
+
+def publish_with_the_action(client: Client, practice: PracticeSubmission):
+    data = {"action": "publish_selected", "_selected_action": [practice.pk]}
+    return client.post(CHANGELIST, data)
+
+
+def publish_in_the_form(client: Client, practice: PracticeSubmission):
+    data = form_data(client.get(change_url(practice)), "practicesubmission_form")
+    data["status"] = ["published"]
+    return lambda: client.post(change_url(practice), data)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "paths", [("form", "form"), ("action", "form"), ("action", "action")], ids="-".join
+)
+def test_two_moderators_publishing_at_once_record_one_update_per_country(
+    morocco, france, monkeypatch, paths
+):
+    require_postgres()
+    practice = pending(title="Diaspora bonds", countries=[morocco, france])
+    posts = []
+    for index, path in enumerate(paths):
+        client = staff_client(f"moderator{index}")
+        if path == "form":
+            posts.append(publish_in_the_form(client, practice))
+        else:
+            posts.append(lambda client=client: publish_with_the_action(client, practice))
+    meet_before_saving(monkeypatch, PracticeSubmission, parties=2)
+
+    responses = at_once(*posts)
+
+    assert [response.status_code for response in responses] == [302, 302]
+    practice.refresh_from_db()
+    assert practice.status == PracticeSubmission.Status.PUBLISHED
+    assert sorted(CountryUpdate.objects.values_list("country__name", "summary")) == [
+        ("France", 'Practices: added "Diaspora bonds"'),
+        ("Morocco", 'Practices: added "Diaspora bonds"'),
+    ]

@@ -65,6 +65,21 @@ def test_an_update_replaces_the_links_and_keeps_the_old_version(world, theme, st
     }
 
 
+def test_an_import_taking_a_practice_offline_records_its_removal(world, theme, staff):
+    PracticeFactory(slug="skills", title="Skills", countries=[world["MAR"], world["TUN"]])
+    content = (
+        HEADER + "skills,Skills,<p>A description of the practice.</p>,MAR;TUN,labour-migration,"
+        "Ms. Laurence BRON,Pending moderation,,,\n"
+    ).encode()
+
+    run_import(PracticeResource, content, user=staff)
+
+    assert sorted(CountryUpdate.objects.values_list("country__iso3", "summary")) == [
+        ("MAR", 'Practices: removed "Skills"'),
+        ("TUN", 'Practices: removed "Skills"'),
+    ]
+
+
 def test_unknown_countries_and_themes_are_named(world):
     content = (HEADER + "x,X,<p>x</p>,MAR;XXX;YYY,nothing,Ana,Pending moderation,,,\n").encode()
 

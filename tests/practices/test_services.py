@@ -168,8 +168,8 @@ class TestPublish:
         assert practice.published_on == datetime.date.today()
         updates = CountryUpdate.objects.order_by("country__name")
         assert [(u.country, u.summary, u.source) for u in updates] == [
-            (france, "Practice published: “Diaspora bonds”", CountryUpdate.Source.PRACTICE),
-            (morocco, "Practice published: “Diaspora bonds”", CountryUpdate.Source.PRACTICE),
+            (france, 'Practices: added "Diaspora bonds"', CountryUpdate.Source.PRACTICE),
+            (morocco, 'Practices: added "Diaspora bonds"', CountryUpdate.Source.PRACTICE),
         ]
 
     def test_publishing_a_rejected_practice_clears_the_reason(self, db):
@@ -193,8 +193,8 @@ class TestPublish:
 
 
 class TestReject:
-    def test_rejects_with_a_reason_and_takes_offline(self, db):
-        practice = PracticeFactory()
+    def test_rejects_with_a_reason_and_takes_offline(self, db, morocco):
+        practice = PracticeFactory(title="Diaspora bonds", countries=[morocco])
 
         practice_reject(practice=practice, reason="  Not a practice, an advertisement. ")
 
@@ -202,6 +202,17 @@ class TestReject:
         assert practice.status == PracticeSubmission.Status.REJECTED
         assert practice.rejection_reason == "Not a practice, an advertisement."
         assert practice.published_on is None
+        update = CountryUpdate.objects.get()
+        assert (update.country, update.summary) == (morocco, 'Practices: removed "Diaspora bonds"')
+
+    def test_rejecting_a_pending_practice_records_nothing(self, db, morocco):
+        practice = PracticeFactory(
+            status=PracticeSubmission.Status.PENDING, published_on=None, countries=[morocco]
+        )
+
+        practice_reject(practice=practice, reason="Spam")
+
+        assert CountryUpdate.objects.count() == 0
 
     @pytest.mark.parametrize("reason", ["", "   "])
     def test_a_reason_is_required(self, db, reason):

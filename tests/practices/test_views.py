@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -134,6 +135,17 @@ class TestSubmissionForm:
         assert '<div class="hp-field" aria-hidden="true">' in html
         assert 'name="homepage"' in html and 'tabindex="-1"' in html
 
+    def test_the_form_says_that_name_and_organisation_are_published(self, client, db):
+        html = client.get(SUBMIT).content.decode()
+
+        for field in ("submitted_by_name", "submitter_organisation"):
+            [widget] = re.findall(rf'<input[^>]*name="{field}"[^>]*>', html)
+            assert f'aria-describedby="id_{field}_helptext"' in widget
+            [help_text] = re.findall(rf'<p class="help" id="id_{field}_helptext">([^<]*)</p>', html)
+            assert "Published with the practice" in help_text
+        [email_help] = re.findall(r'id="id_submitter_email_helptext">([^<]*)<', html)
+        assert "never shown publicly" in email_help
+
     def test_end_to_end_submission_stores_pending_and_sends_emails(
         self, client, morocco, diaspora, moderator, django_capture_on_commit_callbacks
     ):
@@ -157,6 +169,7 @@ class TestSubmissionForm:
         assert client.get(practice.get_absolute_url()).status_code == 404
         thanks = client.get(THANKS).content.decode()
         assert "Thank you for your submission" in thanks
+        assert "an acknowledgement (one a day at most" in thanks
 
     def test_invalid_submission_keeps_the_input_and_stores_nothing(self, client, db):
         data = form_data(
@@ -211,6 +224,57 @@ class TestSubmissionForm:
 
 
 class TestSpamAndAbuse:
+    VICTIM = "victim1@example.net"
+
+    @staticmethod
+    def texts(message) -> str:
+        """Subject, text and HTML of a message as its reader sees them."""
+        parts = [message.get_body(("plain",)), message.get_body(("html",))]
+        return "\n".join([message["Subject"], *(part.get_content() for part in parts)])
+
+    def test_the_acknowledgement_carries_no_text_the_submitter_typed(
+        self, client, db, smtp_sink, django_capture_on_commit_callbacks
+    ):
+        data = form_data(
+            title="You won 1000 EUR: call +1 555 0100",
+            submitted_by_name="Claim it at prize.example",
+            submitter_organisation="Your bank",
+            submitter_email=self.VICTIM,
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(SUBMIT, data).status_code == 302
+
+        [acknowledgement] = smtp_sink.messages
+        assert acknowledgement["To"] == self.VICTIM
+        assert acknowledgement["Subject"] == "We received a practice submitted with this address"
+        seen = self.texts(acknowledgement)
+        for typed in ("You won", "+1 555", "prize.example", "Your bank"):
+            assert typed not in seen
+        assert "If you did not submit a practice" in seen
+
+    def test_one_acknowledgement_per_inbox_a_day_whatever_the_spelling(
+        self, db, moderator, smtp_sink, django_capture_on_commit_callbacks
+    ):
+        spellings = [self.VICTIM, "VICTIM1@Example.net", "victim1+a@example.net", self.VICTIM]
+        with django_capture_on_commit_callbacks(execute=True):
+            for number, spelling in enumerate(spellings):
+                client = Client(REMOTE_ADDR=f"198.51.100.{number + 1}")
+                data = form_data(title=f"Practice {number}", submitter_email=spelling)
+                assert client.post(SUBMIT, data).status_code == 302
+
+        assert PracticeSubmission.objects.count() == len(spellings)
+        recipients = sorted(address for [address] in smtp_sink.recipients)
+        assert recipients.count("moderator@gfmd.example.org") == len(spellings)
+        assert len([address for address in recipients if "victim1" in address.lower()]) == 1
+
+    def test_a_quoted_or_encoded_address_is_refused_with_a_message(self, client, db):
+        response = client.post(SUBMIT, form_data(submitter_email='"victim1"@example.net'))
+
+        assert response.status_code == 200
+        [error] = response.context["form"].errors["submitter_email"]
+        assert "quotation marks, backslashes" in error
+        assert PracticeSubmission.objects.count() == 0
+
     def test_a_filled_honeypot_pretends_success_and_stores_nothing(
         self, client, moderator, django_capture_on_commit_callbacks
     ):

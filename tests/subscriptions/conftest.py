@@ -19,14 +19,32 @@ def free_port() -> int:
 
 @dataclass
 class RecordingHandler:
-    """An SMTP server's DATA handler that keeps every message; told to, it answers 451
-    (a temporary failure) once it holds `fail_after` messages."""
+    """An SMTP server's handler that keeps every message it accepts.
+
+    Told to, it answers chosen recipients with a refusal at RCPT (`refuse_rcpt`, address:
+    answer) or at DATA (`refuse_data`), drops the connection in the middle of a chosen
+    recipient's DATA (`drop`), or answers 451 once it holds `fail_after` messages."""
 
     raw_messages: list[bytes] = field(default_factory=list)
     recipients: list[list[str]] = field(default_factory=list)
     fail_after: int | None = None
+    refuse_rcpt: dict[str, str] = field(default_factory=dict)
+    refuse_data: dict[str, str] = field(default_factory=dict)
+    drop: set[str] = field(default_factory=set)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address in self.refuse_rcpt:
+            return self.refuse_rcpt[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        [address] = envelope.rcpt_tos
+        if address in self.drop:
+            server.transport.close()
+            return "421 4.4.2 Connection dropped"
+        if address in self.refuse_data:
+            return self.refuse_data[address]
         if self.fail_after is not None and len(self.raw_messages) >= self.fail_after:
             return "451 4.3.0 Try again later"
         self.raw_messages.append(envelope.original_content)

@@ -2,16 +2,20 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
-from subscriptions.models import Subscription
+from subscriptions.models import Delivery, Subscription
 from tests.factories import (
     CountryFactory,
     DeliveryFactory,
     SubscriptionFactory,
+    UserFactory,
 )
 from tests.gfmd.test_importexport_admin import CSV_FORMAT, form_values
 
@@ -140,3 +144,88 @@ def test_updates_and_deliveries_are_read_only(admin_client, model):
     assert not change.context["has_delete_permission"]
     listing = admin_client.get(reverse(f"admin:subscriptions_{model}_changelist"))
     assert listing.context["cl"].result_count == 1
+
+
+@pytest.fixture
+def deliveries(morocco):
+    def delivery(email: str, **fields) -> Delivery:
+        return DeliveryFactory(
+            subscription=SubscriptionFactory(country=morocco, email=email), **fields
+        )
+
+    return {
+        "failed": delivery(
+            "gone@example.org", status="failed", attempts=1, error="554 5.7.1 Rejected as spam"
+        ),
+        "waiting": delivery(
+            "grey@example.org",
+            attempts=2,
+            next_attempt_at=timezone.now() + timedelta(minutes=15),
+            error="grey@example.org: 450 4.2.0 Greylisted",
+        ),
+        "new": delivery("new@example.org"),
+        "sent": delivery("ok@example.org", status="sent", attempts=1, sent_at=timezone.now()),
+    }
+
+
+def delivery_emails(response) -> set[str]:
+    return {d.subscription.email for d in response.context["cl"].result_list}
+
+
+def test_staff_see_failed_and_waiting_deliveries_with_the_reason(admin_client, deliveries):
+    changelist = reverse("admin:subscriptions_delivery_changelist")
+    failed = admin_client.get(changelist, {"state": "failed"})
+    assert delivery_emails(failed) == {"gone@example.org"}
+    assert "554 5.7.1 Rejected as spam" in failed.text
+    waiting = admin_client.get(changelist, {"state": "waiting"})
+    assert delivery_emails(waiting) == {"grey@example.org"}
+    assert "450 4.2.0 Greylisted" in waiting.text
+    assert delivery_emails(admin_client.get(changelist, {"state": "pending"})) == {
+        "new@example.org"
+    }
+
+
+@pytest.fixture
+def retry(django_capture_on_commit_callbacks):
+    def post(client, deliveries):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(
+                reverse("admin:subscriptions_delivery_changelist"),
+                {"action": "retry", "_selected_action": [d.pk for d in deliveries]},
+                follow=True,
+            )
+
+    return post
+
+
+def test_retry_sends_failed_and_waiting_deliveries_now(admin_client, deliveries, mailoutbox, retry):
+    response = retry(admin_client, deliveries.values())
+    assert "3 deliveries will be sent again" in response.text
+    # The tests' tasks run at once: the sweep has sent them.
+    assert sorted(m.to[0] for m in mailoutbox) == [
+        "gone@example.org",
+        "grey@example.org",
+        "new@example.org",
+    ]
+    sent = Delivery.objects.filter(status="sent")
+    assert sent.count() == 4
+    deliveries["failed"].refresh_from_db()
+    assert (deliveries["failed"].attempts, deliveries["failed"].error) == (1, "")
+
+
+def test_retry_needs_its_permission(client, deliveries, mailoutbox, retry):
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_delivery"))
+    client.force_login(viewer)
+    changelist = client.get(reverse("admin:subscriptions_delivery_changelist"))
+    assert changelist.context["action_form"] is None  # no action this user may run
+    retry(client, [deliveries["failed"]])
+    deliveries["failed"].refresh_from_db()
+    assert deliveries["failed"].status == "failed"
+    assert mailoutbox == []
+
+    viewer.user_permissions.add(Permission.objects.get(codename="retry_delivery"))
+    client.force_login(viewer)
+    retry(client, [deliveries["failed"]])
+    deliveries["failed"].refresh_from_db()
+    assert deliveries["failed"].status == "sent"

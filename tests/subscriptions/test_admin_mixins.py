@@ -6,10 +6,11 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from countries.models import Attendance, Contribution, RoundtableRole, ThematicMeeting
-from subscriptions.admin_mixins import countries_shown_with
+from countries.models import Attendance, Contribution, Country, RoundtableRole, ThematicMeeting
+from countries.profile import countries_shown_with
 from subscriptions.models import CountryUpdate
 from tests.admin_forms import add_inline_row, form_data
+from tests.concurrency import at_once, meet_before_saving, require_postgres, staff_client
 from tests.factories import (
     AttendanceFactory,
     ContributionFactory,
@@ -202,3 +203,25 @@ def test_countries_shown_with(morocco, tunisia, rt_1_2):
     assert countries_shown_with(rt_1_2) == {morocco.pk, tunisia.pk}
     assert countries_shown_with(rt_1_2.forum_year) == {morocco.pk, tunisia.pk}
     assert countries_shown_with(RoundtableRole(roundtable=rt_1_2)) == set()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_saving_the_same_change_at_once_record_one_update(morocco, monkeypatch):
+    require_postgres()
+    SubscriptionFactory(country=morocco, email="reader@example.org")
+    clients = [staff_client("ana"), staff_client("ben")]
+    posts = []
+    for client in clients:
+        data = form_data(client.get(change_url(morocco)), "country_form")
+        data["official_name"] = ["Kingdom of Morocco (the)"]
+        posts.append(lambda client=client, data=data: client.post(change_url(morocco), data))
+    meet_before_saving(monkeypatch, Country, parties=2)
+
+    responses = at_once(*posts)
+
+    assert [response.status_code for response in responses] == [302, 302]
+    assert summaries(morocco) == [
+        'Official name: "Kingdom of Morocco" changed to "Kingdom of Morocco (the)"'
+    ]
+    assert len(mail.outbox) == 1

@@ -61,9 +61,9 @@ def test_send_deliveries_sends_what_is_pending(morocco, settings):
     SubscriptionFactory.create_batch(2, country=morocco)
     services.country_update_record(country=morocco, summary="2018: added", source="admin")
     assert "EMAIL_SENDING_ENABLED is off" in run("send_deliveries")
-    assert "2 delivery(ies) pending" in run("send_deliveries", "--dry-run")
+    assert "2 delivery(ies) pending, 2 due now" in run("send_deliveries", "--dry-run")
 
     settings.EMAIL_SENDING_ENABLED = True
-    assert "2 sent, 0 refused" in run("send_deliveries")
+    assert "2 sent, 0 failed, 0 refused for now" in run("send_deliveries")
     assert len(mail.outbox) == 2
     assert not Delivery.objects.pending().exists()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from email import message_from_bytes, policy
 
 import pytest
 from django.test import Client
 
-from subscriptions import services
+from subscriptions import emails, services
 from subscriptions.models import CountryUpdate, Subscription
 from tests.factories import SubscriptionFactory
 
@@ -73,22 +74,20 @@ def test_confirmation_over_smtp_has_the_link_and_no_unsubscribe_header(smtp_sink
     assert pending.status == Subscription.Status.ACTIVE
 
 
-def test_a_refused_recipient_is_marked_failed_and_the_rest_are_sent(smtp_sink, morocco, settings):
-    SubscriptionFactory(country=morocco, email="ok@example.org")
-    SubscriptionFactory(country=morocco, email="refused@example.org")
-
-    async def refuse_one(server, session, envelope, address, rcpt_options):
-        if address == "refused@example.org":
-            return "550 5.1.1 No such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    smtp_sink.handle_RCPT = refuse_one
-    update = services.country_update_record(
-        country=morocco, summary="2018: added", source=CountryUpdate.Source.ADMIN
-    )
-    report = services.deliveries_send(update=update)
-    assert (report.sent, report.failed) == (1, 1)
-    assert smtp_sink.recipients == [["ok@example.org"]]
-    statuses = dict(update.deliveries.values_list("subscription__email", "status"))
-    assert statuses == {"ok@example.org": "sent", "refused@example.org": "failed"}
+def test_a_notification_keeps_its_boundary_out_of_its_text(morocco):
+    subscription = SubscriptionFactory(country=morocco)
+    for text, shared in [("text", True), ("quoting =_boundary-of-the-run here", False)]:
+        notification = emails.Notification(
+            emails.Rendered(subject="S", text=text, html="<p>html</p>"),
+            to=subscription.email,
+            boundary="=_boundary-of-the-run",
+            unsubscribe_url="https://gfmd.example.org/u/",
+        )
+        raw = notification.message().as_bytes()
+        assert (b'boundary="=_boundary-of-the-run"' in raw) is shared
+        parsed = message_from_bytes(raw, policy=policy.default)
+        assert [part.get_content_type() for part in parsed.iter_parts()] == [
+            "text/plain",
+            "text/html",
+        ]
+        assert text in parsed.get_body(preferencelist=("plain",)).get_content()

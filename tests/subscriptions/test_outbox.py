@@ -1,28 +1,32 @@
-"""The outbox: a sender that dies part-way is resumed, and nobody gets a second copy."""
+"""The outbox against a real SMTP server: each delivery succeeds or fails on its own, a
+temporary refusal is retried later, and a sender killed part-way is resumed by the sweep
+with at most the one email on the wire sent twice."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import os
 import signal
-import smtplib
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.conf import settings
+from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.test import override_settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from subscriptions import services, tasks
 from subscriptions.models import CountryUpdate, Delivery
 from tests.factories import SubscriptionFactory
+from tests.processes import BASE_DIR, enqueue_in_database, require_postgres, subprocess_env
 from tests.subscriptions.conftest import RecordingHandler, free_port
-
-BASE_DIR = Path(settings.BASE_DIR)
 
 
 def fan_out(country, subscribers: int) -> CountryUpdate:
@@ -37,11 +41,6 @@ def fan_out(country, subscribers: int) -> CountryUpdate:
     return update
 
 
-def require_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: row locks (SKIP LOCKED) and a database a process shares")
-
-
 def assert_each_subscriber_got_exactly_one(sink: RecordingHandler, update: CountryUpdate):
     expected = set(update.deliveries.values_list("subscription__email", flat=True))
     counts = sink.count_by_recipient()
@@ -50,37 +49,175 @@ def assert_each_subscriber_got_exactly_one(sink: RecordingHandler, update: Count
     assert set(update.deliveries.values_list("status", flat=True)) == {Delivery.Status.SENT}
 
 
+def statuses(update: CountryUpdate) -> dict[str, tuple[str, int, str]]:
+    return {
+        email: (status, attempts, error)
+        for email, status, attempts, error in update.deliveries.values_list(
+            "subscription__email", "status", "attempts", "error"
+        )
+    }
+
+
+def make_due(update: CountryUpdate) -> None:
+    """Time passes: every delivery waiting for a retry is due."""
+    update.deliveries.pending().update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("threads", [1, pytest.param(4, marks=pytest.mark.postgres)])
-def test_interrupted_fan_out_resumes_without_duplicates(smtp_sink, morocco, threads):
+def test_permanent_refusals_fail_alone_and_the_rest_are_sent(smtp_sink, morocco, threads):
     if threads > 1:
         require_postgres()  # batches in parallel only on PostgreSQL
-    update = fan_out(morocco, 40)
-    smtp_sink.fail_after = 13  # the server starts refusing after thirteen messages
+    update = fan_out(morocco, 12)
+    first, *_, last = update.deliveries.order_by("pk").values_list("subscription__email", flat=True)
+    smtp_sink.refuse_rcpt[first] = "550 5.1.1 No such mailbox"
+    smtp_sink.refuse_data[last] = "554 5.7.1 Message rejected as spam"
 
-    with pytest.raises(smtplib.SMTPDataError):
-        services.deliveries_send(update=update, batch_size=5, threads=threads)
+    report = services.deliveries_send(update=update, batch_size=5, threads=threads)
 
-    assert len(smtp_sink.raw_messages) == 13
-    assert update.deliveries.filter(status=Delivery.Status.SENT).count() == 13
-    assert update.deliveries.pending().count() == 27
+    assert (report.sent, report.failed, report.retrying) == (10, 2, 0)
+    got = statuses(update)
+    assert got.pop(first) == ("failed", 1, f"{first}: 550 5.1.1 No such mailbox")
+    assert got.pop(last) == ("failed", 1, "554 5.7.1 Message rejected as spam")
+    assert set(got.values()) == {("sent", 1, "")}
+    counts = smtp_sink.count_by_recipient()
+    assert set(counts) == set(got) and set(counts.values()) == {1}
+    # The next sweep sends nobody anything again.
+    assert services.deliveries_send().sent == 0
+    assert len(smtp_sink.raw_messages) == 10
 
-    smtp_sink.fail_after = None
-    assert services.deliveries_send(update=update, batch_size=5, threads=threads).sent == 27
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("threads", [1, pytest.param(4, marks=pytest.mark.postgres)])
+def test_temporary_refusals_are_retried_later_and_sent_once(smtp_sink, morocco, threads):
+    if threads > 1:
+        require_postgres()
+    update = fan_out(morocco, 12)
+    emails = list(update.deliveries.order_by("pk").values_list("subscription__email", flat=True))
+    greylisted, dropped, busy = emails[1], emails[6], emails[11]
+    smtp_sink.refuse_rcpt[greylisted] = "450 4.2.0 Greylisted, come back later"
+    smtp_sink.drop.add(dropped)  # the connection is lost in the middle of its DATA
+    smtp_sink.refuse_data[busy] = "451 4.3.0 Mailbox busy"
+
+    before = timezone.now()
+    report = services.deliveries_send(update=update, batch_size=5, threads=threads)
+
+    assert (report.sent, report.failed, report.retrying) == (9, 0, 3)
+    got = statuses(update)
+    assert got[greylisted] == ("pending", 1, f"{greylisted}: 450 4.2.0 Greylisted, come back later")
+    assert got[busy] == ("pending", 1, "451 4.3.0 Mailbox busy")
+    assert got[dropped][:2] == ("pending", 1)
+    assert "SMTPServerDisconnected" in got[dropped][2]
+    for delivery in update.deliveries.pending():
+        assert before + timedelta(minutes=5) <= delivery.next_attempt_at
+        assert delivery.next_attempt_at <= timezone.now() + timedelta(minutes=5)
+    # After the dropped connection the rest of its batch went over a new one.
+    assert len(smtp_sink.raw_messages) == 9
+
+    # Not due yet: the sweep leaves them waiting.
+    assert services.deliveries_send().sent == 0
+    smtp_sink.refuse_rcpt.clear()
+    smtp_sink.drop.clear()
+    smtp_sink.refuse_data.clear()
+    make_due(update)
+    assert services.deliveries_send().sent == 3
+    assert set(statuses(update)[greylisted][:2]) == {"sent", 2}
     assert_each_subscriber_got_exactly_one(smtp_sink, update)
 
 
 @pytest.mark.django_db
-def test_task_failure_is_recorded_and_the_sweep_sends_the_rest(smtp_sink, morocco):
-    update = fan_out(morocco, 6)
-    smtp_sink.fail_after = 2
-    result = tasks.send_update_notifications.enqueue(update.pk)
-    assert result.status == "FAILED"
-    assert result.errors[0].exception_class is smtplib.SMTPDataError
+def test_a_sender_refused_at_mail_from_fails_that_delivery_only(smtp_sink, morocco):
+    update = fan_out(morocco, 3)
+    first = update.deliveries.order_by("pk").first().subscription.email
+    refused: list[str] = []
 
-    smtp_sink.fail_after = None
-    assert tasks.send_pending_deliveries.enqueue().return_value == 4
-    assert_each_subscriber_got_exactly_one(smtp_sink, update)
+    async def refuse_once(server, session, envelope, address, mail_options):
+        if not refused:
+            refused.append(address)
+            return "553 5.7.1 Sender address rejected"
+        envelope.mail_from = address
+        return "250 OK"
+
+    smtp_sink.handle_MAIL = refuse_once
+    report = services.deliveries_send(update=update)
+    assert (report.sent, report.failed) == (2, 1)
+    assert statuses(update)[first] == ("failed", 1, "553 5.7.1 Sender address rejected")
+    assert len(smtp_sink.count_by_recipient()) == 2
+
+
+@pytest.mark.django_db
+def test_a_server_that_does_not_answer_in_time_is_tried_again(smtp_sink, morocco, settings):
+    settings.EMAIL_TIMEOUT = 0.5
+    update = fan_out(morocco, 3)
+    slow = update.deliveries.order_by("pk")[1].subscription.email
+    answer = smtp_sink.handle_DATA
+
+    async def slow_for_one(server, session, envelope):
+        if envelope.rcpt_tos == [slow]:
+            await asyncio.sleep(1.5)
+            return "451 4.3.0 Too late anyway"
+        return await answer(server, session, envelope)
+
+    smtp_sink.handle_DATA = slow_for_one
+    report = services.deliveries_send(update=update)
+    assert (report.sent, report.retrying) == (2, 1)
+    status, attempts, error = statuses(update)[slow]
+    assert (status, attempts) == ("pending", 1)
+    assert "timed out" in error
+
+
+@pytest.mark.django_db
+def test_a_delivery_refused_for_days_is_marked_failed(smtp_sink, morocco, settings):
+    settings.DELIVERY_RETRY_DAYS = 3
+    update = fan_out(morocco, 1)
+    address = update.deliveries.get().subscription.email
+    smtp_sink.refuse_rcpt[address] = "450 4.2.0 Greylisted"
+    attempts = 0
+    while update.deliveries.pending().exists():
+        make_due(update)
+        services.deliveries_send()
+        attempts += 1
+    # 5 min, 15 min, 1 h, 4 h, 12 h five times and 6 h 40: 3 days of waits, 11 tries.
+    assert attempts == 11
+    assert statuses(update)[address] == ("failed", 11, f"{address}: 450 4.2.0 Greylisted")
+
+
+def test_retry_delays_grow_up_to_the_limit(settings):
+    settings.DELIVERY_RETRY_DAYS = 3
+    waits = []
+    while (wait := services.retry_delay(attempts=len(waits) + 1)) is not None:
+        waits.append(wait)
+    minutes = [w.total_seconds() / 60 for w in waits]
+    assert minutes == [5, 15, 60, 240, 720, 720, 720, 720, 720, 400]
+    assert sum(waits, timedelta()) == timedelta(days=3)
+
+
+@pytest.mark.django_db
+def test_an_unreachable_server_is_tried_once_per_run(morocco, settings, smtp_sink):
+    update = fan_out(morocco, 7)
+    settings.EMAIL_PORT = free_port()  # nothing listens there
+
+    report = services.deliveries_send(update=update, batch_size=5)
+
+    assert (report.sent, report.retrying, report.unreachable) == (0, 5, True)
+    waiting = update.deliveries.filter(attempts=1)
+    assert waiting.count() == 5
+    assert {error.split(":")[0] for error in waiting.values_list("error", flat=True)} == {
+        "ConnectionRefusedError"
+    }
+    assert update.deliveries.filter(attempts=0).count() == 2  # the next run gets to them
+
+
+@pytest.mark.django_db
+def test_task_sends_everybody_else_when_one_is_refused_at_data(smtp_sink, morocco):
+    update = fan_out(morocco, 6)
+    refused = update.deliveries.order_by("pk")[2].subscription.email
+    smtp_sink.refuse_data[refused] = "554 5.6.0 Message content rejected"
+    result = tasks.send_update_notifications.enqueue(update.pk)
+    assert (result.status, result.return_value) == ("SUCCESSFUL", 5)
+    assert statuses(update)[refused][0] == "failed"
+    assert tasks.send_pending_deliveries.enqueue().return_value == 0
+    assert len(smtp_sink.count_by_recipient()) == 5
 
 
 def wait_for_other_backends_to_leave(timeout: float = 10) -> None:
@@ -100,8 +237,8 @@ def wait_for_other_backends_to_leave(timeout: float = 10) -> None:
 
 
 class KillingHandler(RecordingHandler):
-    """Accepts `kill_at` messages, then SIGKILLs the sending process in the middle of the
-    next message's DATA, before answering: that message was never accepted."""
+    """Accepts messages; on the `kill_at`-th one it keeps the message (the server has it)
+    and SIGKILLs the sending process before answering: the email on the wire."""
 
     def __init__(self, kill_at: int) -> None:
         super().__init__()
@@ -109,33 +246,26 @@ class KillingHandler(RecordingHandler):
         self.victim: int | None = None
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        answer = await super().handle_DATA(server, session, envelope)
         if self.victim and len(self.raw_messages) == self.kill_at:
             os.kill(self.victim, signal.SIGKILL)
             self.victim = None
-            return "451 4.3.0 Sender went away"
-        return await super().handle_DATA(server, session, envelope)
+        return answer
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_kill_9_mid_run_then_rerun_sends_only_the_rest(smtp_sink, morocco, settings):
+def test_kill_9_of_the_worker_mid_fan_out_then_the_sweep_sends_the_rest(smtp_sink, morocco):
     require_postgres()
     update = fan_out(morocco, 30)
+    task_id = enqueue_in_database(tasks.send_update_notifications, update.pk)
     killer = KillingHandler(kill_at=11)
     controller = Controller(killer, hostname="127.0.0.1", port=free_port())
     controller.start()
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(controller.port),
-        "SITE_URL": settings.SITE_URL,
-    }
+    env = subprocess_env(EMAIL_PORT=str(controller.port), SUBSCRIPTIONS_SENDER_THREADS="1")
     try:
         worker = subprocess.Popen(
-            [sys.executable, "manage.py", "send_deliveries"],
+            [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--no-reload"],
             cwd=BASE_DIR,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -147,14 +277,22 @@ def test_kill_9_mid_run_then_rerun_sends_only_the_rest(smtp_sink, morocco, setti
         controller.stop()
 
     wait_for_other_backends_to_leave()
+    # The server holds 11 emails; the 11th was on the wire: its mark was rolled back.
     assert len(killer.raw_messages) == 11
-    assert update.deliveries.filter(status=Delivery.Status.SENT).count() == 11
-    assert update.deliveries.pending().count() == 19
+    assert update.deliveries.filter(status=Delivery.Status.SENT).count() == 10
+    assert DBTaskResult.objects.get(id=task_id).status == "RUNNING"  # for ever, for the worker
 
     smtp_sink.raw_messages.extend(killer.raw_messages)
     smtp_sink.recipients.extend(killer.recipients)
-    assert services.deliveries_send().sent == 19
-    assert_each_subscriber_got_exactly_one(smtp_sink, update)
+    out = io.StringIO()
+    call_command("send_deliveries", stdout=out)  # the scheduled sweep, whatever the task's state
+    assert "20 sent" in out.getvalue()
+    counts = smtp_sink.count_by_recipient()
+    on_the_wire = killer.recipients[-1][0]
+    assert counts.pop(on_the_wire) == 2  # at most the email on the wire goes twice
+    assert set(counts.values()) == {1}
+    assert len(counts) == 29
+    assert set(update.deliveries.values_list("status", flat=True)) == {Delivery.Status.SENT}
 
 
 @pytest.mark.postgres

@@ -9,7 +9,13 @@ from django.utils import timezone
 
 from subscriptions import services
 from subscriptions.models import CountryUpdate, Delivery, Subscription
-from tests.factories import CountryFactory, CountryUpdateFactory, SubscriptionFactory
+from tests.factories import (
+    AttendanceFactory,
+    CountryFactory,
+    CountryUpdateFactory,
+    ForumYearFactory,
+    SubscriptionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +83,69 @@ class TestCountryUpdateRecord:
             Delivery.objects.create(subscription=subscription, update=update)
 
 
+class TestCountryUpdatesRecorded:
+    """The one service that turns a change into country updates, for every caller."""
+
+    def test_one_update_per_country_whose_page_changed(self, morocco):
+        tunisia, bystander = CountryFactory(name="Tunisia"), CountryFactory()
+        year = ForumYearFactory(label="2018", sort_year=2018)
+
+        with services.country_updates_recorded(
+            source=CountryUpdate.Source.IMPORT, countries=[morocco.pk, bystander.pk]
+        ) as recorder:
+            AttendanceFactory(country=morocco, forum_year=year)
+            recorder.watch([tunisia.pk])
+            AttendanceFactory(country=tunisia, forum_year=year)
+
+        assert sorted(CountryUpdate.objects.values_list("country__name", "summary", "source")) == [
+            ("Morocco", "2018: added Attended Summit", "import"),
+            ("Tunisia", "2018: added Attended Summit", "import"),
+        ]
+        assert recorder.updates == list(CountryUpdate.objects.order_by("country_id"))
+
+    def test_a_page_is_read_once_before_the_first_write(self, morocco):
+        with services.country_updates_recorded(
+            source=CountryUpdate.Source.ADMIN, countries=[morocco.pk]
+        ) as recorder:
+            morocco.official_name = "Kingdom of Morocco (the)"
+            morocco.save()
+            recorder.watch([morocco.pk])  # already read: this does not read it again
+
+        assert CountryUpdate.objects.get().summary == (
+            'Official name: "Kingdom of Morocco" changed to "Kingdom of Morocco (the)"'
+        )
+
+    def test_nothing_a_reader_sees_records_nothing(self, morocco):
+        with services.country_updates_recorded(
+            source=CountryUpdate.Source.ADMIN, countries=[morocco.pk]
+        ):
+            morocco.region = "Somewhere else"  # not on the page
+            morocco.save()
+
+        assert not CountryUpdate.objects.exists()
+
+    def test_a_deleted_country_gets_no_update(self, morocco):
+        with services.country_updates_recorded(
+            source=CountryUpdate.Source.ADMIN, countries=[morocco.pk]
+        ):
+            morocco.delete()
+
+        assert not CountryUpdate.objects.exists()
+
+    def test_a_failed_change_records_nothing(self, morocco):
+        with (
+            pytest.raises(RuntimeError),
+            services.country_updates_recorded(
+                source=CountryUpdate.Source.ADMIN, countries=[morocco.pk]
+            ),
+        ):
+            AttendanceFactory(country=morocco)
+            raise RuntimeError("the change failed")
+
+        assert not CountryUpdate.objects.exists()
+        assert not morocco.attendances.exists()
+
+
 class TestSubscriptionRequest:
     def request(self, country, email="Reader@Example.org", frequency=Frequency.IMMEDIATE):
         services.subscription_request(email=email, country=country, frequency=frequency)
@@ -134,23 +203,55 @@ class TestSubscriptionRequest:
         assert (active.status, active.frequency) == (Status.ACTIVE, Frequency.IMMEDIATE)
         assert mail.outbox == []
 
-    def test_unsubscribed_address_must_confirm_again(
-        self, morocco, django_capture_on_commit_callbacks
+    def test_subscribing_again_keeps_the_unsubscribe_record_for_its_retention(
+        self, morocco, settings, django_capture_on_commit_callbacks
     ):
+        settings.SUBSCRIPTION_RETENTION_DAYS = 30
+        now = timezone.now()
+        confirmed, left = now - datetime.timedelta(days=60), now - datetime.timedelta(days=10)
         gone = SubscriptionFactory(
             country=morocco,
             email="reader@example.org",
             status=Status.UNSUBSCRIBED,
-            confirmation_sent_at=timezone.now() - datetime.timedelta(days=40),
+            confirmation_sent_at=confirmed,
+            confirmed_at=confirmed,
+            unsubscribed_at=left,
         )
         with django_capture_on_commit_callbacks(execute=True):
             self.request(morocco)
+
         gone.refresh_from_db()
         assert (gone.status, gone.confirmed_at, gone.unsubscribed_at) == (
+            Status.UNSUBSCRIBED,
+            confirmed,
+            left,
+        )
+        renewed = Subscription.objects.exclude(pk=gone.pk).get()
+        assert (renewed.email, renewed.status, renewed.confirmed_at) == (
+            "reader@example.org",
             Status.PENDING,
             None,
-            None,
         )
+        assert renewed.secret != gone.secret
+        assert [m.to for m in mail.outbox] == [["reader@example.org"]]
+
+        services.subscription_confirm(subscription=renewed)
+        assert (
+            services.subscriptions_purge(now=left + datetime.timedelta(days=29)).unsubscribed == 0
+        )
+        assert (
+            services.subscriptions_purge(now=left + datetime.timedelta(days=31)).unsubscribed == 1
+        )
+        assert list(Subscription.objects.all()) == [renewed]
+
+    def test_a_second_request_while_pending_reuses_the_pending_subscription(
+        self, morocco, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            self.request(morocco)
+            self.request(morocco, email="READER@example.org", frequency=Frequency.WEEKLY)
+        pending = Subscription.objects.get()
+        assert (pending.status, pending.frequency) == (Status.PENDING, Frequency.WEEKLY)
         assert len(mail.outbox) == 1
 
 

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import datetime
+import re
+import threading
 import time
 import xml.etree.ElementTree as ET
 
 import pytest
 from django.core import mail, signing
+from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -99,6 +102,114 @@ class TestSubscribeForm:
         assert answers == [200, 200, 200, 429]
         assert Subscription.objects.count() == 3
         assert subscribe(second_ip, morocco, "other@example.org").status_code == 200
+
+
+def inbox(recipient: str) -> str:
+    """The inbox a typical mail server (Postfix with `recipient_delimiter = +`) delivers an
+    envelope recipient to: the local part without its sub-address, case folded."""
+    local, _at, domain = recipient.rpartition("@")
+    return f"{local.split('+')[0].lower()}@{domain.lower().rstrip('.')}"
+
+
+def confirmations_per_inbox(sink) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for recipient, count in sink.count_by_recipient().items():
+        counts[inbox(recipient)] = counts.get(inbox(recipient), 0) + count
+    return counts
+
+
+class TestOneInboxManySpellings:
+    """Addresses stored as different but delivered to one inbox share its daily cap."""
+
+    ACCEPTED = [
+        "victim1@example.net",
+        "VICTIM1@example.net",
+        "victim1@EXAMPLE.NET",
+        "victim1@\uff25\uff38\uff21\uff2d\uff30\uff2c\uff25.net",
+        "victim1@exam\u00adple.net",
+        "victim1+1@example.net",
+        "victim1+2@Example.net",
+    ]
+    REFUSED = [
+        '"victim1"@example.net',
+        '"v\\ictim1"@example.net',
+        "=?utf-8?q?victim1?=@example.net",
+        "=?utf-8?b?dmljdGltMQ==?=@example.net",
+        "victim1@[192.0.2.1]",
+    ]
+
+    @staticmethod
+    def post_from_many_clients(countries, spellings) -> list:
+        """Every spelling for every country, each request from its own client address."""
+        responses = []
+        for n, (country, spelling) in enumerate(
+            (country, spelling) for country in countries for spelling in spellings
+        ):
+            client = Client(REMOTE_ADDR=f"198.51.100.{n % 250 + 1}")
+            responses.append(subscribe(client, country, spelling))
+        return responses
+
+    def test_quoted_escaped_and_encoded_spellings_are_refused_with_a_message(self, morocco):
+        for spelling in self.REFUSED:
+            response = subscribe(Client(), morocco, spelling)
+            assert response.status_code == 200
+            [error] = response.context["form"].errors["email"]
+            assert "quotation marks, backslashes, encoded words" in error
+            assert "quotation marks, backslashes" in response.content.decode()
+        assert not Subscription.objects.exists()
+
+    def test_one_confirmation_per_inbox_and_country_a_day(
+        self, smtp_sink, morocco, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            responses = self.post_from_many_clients([morocco], self.ACCEPTED * 3)
+        assert {r.status_code for r in responses} == {200}
+        assert confirmations_per_inbox(smtp_sink) == {"victim1@example.net": 1}
+
+    def test_five_confirmations_per_inbox_a_day_in_all(
+        self, smtp_sink, morocco, django_capture_on_commit_callbacks
+    ):
+        countries = [morocco, *CountryFactory.create_batch(7)]
+        with django_capture_on_commit_callbacks(execute=True):
+            self.post_from_many_clients(countries, self.ACCEPTED + self.REFUSED)
+        assert confirmations_per_inbox(smtp_sink) == {"victim1@example.net": 5}
+        # Nobody else's confirmations are held back by it.
+        with django_capture_on_commit_callbacks(execute=True):
+            subscribe(Client(), morocco, "reader@example.net")
+        assert confirmations_per_inbox(smtp_sink)["reader@example.net"] == 1
+
+    def test_the_address_is_stored_as_it_is_sent(self, morocco):
+        subscribe(Client(), morocco, "Reader+News@Bücher.Example")
+        assert Subscription.objects.get().email == "reader+news@xn--bcher-kva.example"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_for_one_inbox_share_the_cap(smtp_sink):
+    """Ten requests at once, each for another country and spelling of one inbox."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: requests in parallel transactions")
+    countries = CountryFactory.create_batch(10)
+    spellings = [f"victim1+{n}@Example.net" for n in range(10)]
+    start = threading.Barrier(10)
+
+    def request(country, spelling) -> None:
+        try:
+            start.wait(timeout=10)
+            subscribe(Client(REMOTE_ADDR=f"203.0.113.{len(spelling)}"), country, spelling)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=request, args=pair)
+        for pair in zip(countries, spellings, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Subscription.objects.count() == 10
+    assert confirmations_per_inbox(smtp_sink) == {"victim1@example.net": 5}
 
 
 class TestConfirm:
@@ -215,6 +326,59 @@ class TestUnsubscribe:
         assert response.status_code == 200
         subscription.refresh_from_db()
         assert subscription.status == Status.UNSUBSCRIBED
+
+
+class TestUsedUnsubscribeLink:
+    """The link unsubscribes once; opened again it says so and changes nothing."""
+
+    def test_opened_again_it_shows_when_you_left_and_offers_no_button(self, morocco):
+        subscription = SubscriptionFactory(country=morocco, email="reader@example.org")
+        path = link_path(subscription, Purpose.UNSUBSCRIBE)
+        mail_client = Client(enforce_csrf_checks=True)
+        assert mail_client.post(path).status_code == 200
+        subscription.refresh_from_db()
+        left = subscription.unsubscribed_at
+
+        again = Client().get(path)
+        assert again.status_code == 200
+        html = again.content.decode()
+        assert "You are unsubscribed" in html
+        assert f"on {timezone.localdate(left):%-d %B %Y}" in html
+        assert "<form" not in html and "<button" not in html
+
+        assert mail_client.post(path).status_code == 200
+        subscription.refresh_from_db()
+        assert subscription.unsubscribed_at == left
+
+    def test_it_does_not_end_a_later_subscription_of_the_address(
+        self, client, morocco, django_capture_on_commit_callbacks
+    ):
+        first = SubscriptionFactory(
+            country=morocco,
+            email="reader@example.org",
+            confirmation_sent_at=timezone.now() - datetime.timedelta(days=5),
+        )
+        old_link = link_path(first, Purpose.UNSUBSCRIBE)
+        Client(enforce_csrf_checks=True).post(old_link)
+        with django_capture_on_commit_callbacks(execute=True):
+            subscribe(client, morocco, "reader@example.org")
+        [confirmation] = mail.outbox
+        [confirm_path] = re.findall(
+            r"https://gfmd\.example\.org(/subscriptions/confirm/\S+/)", confirmation.body
+        )
+        assert client.post(confirm_path).status_code == 200
+        renewed = Subscription.objects.active().get()
+
+        assert Client(enforce_csrf_checks=True).post(old_link).status_code == 200
+        renewed.refresh_from_db()
+        assert renewed.status == Status.ACTIVE
+        first.refresh_from_db()
+        assert first.status == Status.UNSUBSCRIBED
+
+        # The manage page lists Morocco once, as followed.
+        manage = client.get(link_path(renewed, Purpose.MANAGE))
+        assert [s.pk for s in manage.context["form"].subscriptions] == [renewed.pk]
+        assert list(manage.context["unsubscribed"]) == []
 
 
 class TestManage:

@@ -1,22 +1,24 @@
-"""Send every pending notification: the sweep after an interrupted worker.
+"""Send every due delivery: the sweep, run every few minutes by `run_scheduler`.
 
 The worker sends an update's notifications as soon as the update is committed. If it dies
-part-way (killed, server restart, mail server down), the unsent deliveries stay pending in
-the outbox; this command (run by hand or every few minutes by a scheduler) sends exactly
-those, and nobody gets a second copy.
+part-way (killed, database or server restart), its task may stay RUNNING for ever, but the
+unsent deliveries stay pending in the outbox: this command sends them whatever became of
+the task (only the email that was on the wire when the worker died may go twice), and the
+deliveries whose retry time has come after a temporary refusal.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from subscriptions import services
 from subscriptions.models import Delivery
 
 
 class Command(BaseCommand):
-    help = "Send all pending deliveries (immediate notifications and digests)."
+    help = "Send all due deliveries (immediate notifications and digests)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -25,8 +27,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run: bool, verbosity: int, **options) -> None:
         if dry_run:
-            pending = Delivery.objects.pending().count()
-            self.stdout.write(f"{pending} delivery(ies) pending. Nothing sent (dry run).")
+            pending = Delivery.objects.pending()
+            due = pending.due(timezone.now()).count()
+            self.stdout.write(
+                f"{pending.count()} delivery(ies) pending, {due} due now. Nothing sent (dry run)."
+            )
             return
         if not settings.EMAIL_SENDING_ENABLED:
             self.stderr.write("EMAIL_SENDING_ENABLED is off: nothing sent.")
@@ -35,6 +40,7 @@ class Command(BaseCommand):
         if verbosity >= 1:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"{report.sent} sent, {report.failed} refused by the mail server."
+                    f"{report.sent} sent, {report.failed} failed, "
+                    f"{report.retrying} refused for now (tried again later)."
                 )
             )

@@ -1,7 +1,6 @@
 """Send the weekly digests that are due.
 
-Run it once a week, early on Monday (cron, a systemd timer, or enqueue the
-`subscriptions.tasks.send_weekly_digests` task from a scheduler): it writes one delivery per
+Run it once a week, early on Monday (`run_scheduler` does, at 06:00): it writes one delivery per
 weekly subscriber whose country changed during the last complete week, then sends every
 pending digest. Running it twice, or after an interrupted run, sends nobody a second copy.
 """
@@ -41,6 +40,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Week of {period_start}: {report.sent} digest(s) sent, "
-                    f"{report.failed} refused by the mail server."
+                    f"{report.failed} failed, "
+                    f"{report.retrying} refused for now (tried again later)."
                 )
             )
