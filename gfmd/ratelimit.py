@@ -7,6 +7,7 @@ Client addresses are hashed before they become cache keys and are stored nowhere
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import time
 from dataclasses import dataclass
 
@@ -23,6 +24,15 @@ def client_address(request: HttpRequest) -> str:
         if addresses := [part.strip() for part in forwarded.split(",") if part.strip()]:
             return addresses[-1]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """client_address() if it is an IP address, else None: django-axes stores it in an address
+    column, which PostgreSQL checks (the proxy's header may hold anything a visitor wrote)."""
+    try:
+        return str(ipaddress.ip_address(client_address(request)))
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ Every variable is listed with its default in `.env.example`; the README explains
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
@@ -41,7 +42,7 @@ CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "gfmd.admin_apps.GfmdAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -55,6 +56,10 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "gfmd",
     "countries",
     "practices",
@@ -63,15 +68,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gfmd.middleware.SiteCSPMiddleware",
+    "gfmd.middleware.PermissionsPolicyMiddleware",
+    "gfmd.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns its lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gfmd.urls"
@@ -111,6 +122,13 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# django-axes first: it refuses a locked-out username or address before any password check.
+# (With two backends, User.objects.with_perm() must be told which one: ModelBackend.)
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -220,11 +238,85 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "change"
 
+# HTTPS (README, Security). The proxy in front says a request came over HTTPS with
+# X-Forwarded-Proto; the redirect and HSTS rely on it. Local compose over plain http
+# turns SECURE_SSL_REDIRECT and SECURE_COOKIES off.
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Paths (regular expressions, no leading slash) answered over plain http, e.g. a health check.
+SECURE_REDIRECT_EXEMPT = env_list("SECURE_REDIRECT_EXEMPT")
+# Sent only on HTTPS responses: a year, subdomains included, preload-ready.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Brute force on the admin login (django-axes, README, Security): after LOGIN_FAILURE_LIMIT
+# failures from one client address, or for one username from anywhere, logins are refused
+# for LOGIN_COOLOFF_MINUTES. Attempts are kept in the database; the address is the one
+# the rate limits use (CLIENT_IP_HEADER behind a proxy).
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_CLIENT_IP_CALLABLE = "gfmd.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "gfmd.admin_site.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # failures only: no record of every staff login
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a cool-off always ends
+# Two-factor (django-otp, TOTP): any staff member can turn it on at /admin/two-factor/;
+# with OTP_REQUIRED_FOR_STAFF every staff member must, right after their password.
+OTP_REQUIRED_FOR_STAFF = env_bool("OTP_REQUIRED_FOR_STAFF")
+OTP_TOTP_ISSUER = "GFMD country profiles"
+# Nobody, superusers included, can read another person's TOTP key in the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Content-Security-Policy (django-csp): public pages load scripts and styles from our own
+# static files only, never inline (tests/gfmd/test_security_headers.py checks the pages).
+_CSP_COMMON = {
+    "default-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": _CSP_COMMON | {"script-src": ["'self'"], "style-src": ["'self'"]}
+}
+# Under /admin/ (gfmd.middleware.SiteCSPMiddleware): Django's admin writes inline styles,
+# and django-import-export's export page has one inline handler, allowed by its hash.
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": _CSP_COMMON
+    | {
+        "script-src": [
+            "'self'",
+            "'unsafe-hashes'",
+            # onchange="onSelectToggleChange(event)"
+            "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='",
+        ],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+    }
+}
+# Browser features no page uses, switched off for every page and anything it embeds.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
 
 LOGGING = {
     "version": 1,

@@ -50,7 +50,9 @@ def _context(practice: PracticeSubmission) -> dict[str, Any]:
 
 def moderator_emails() -> list[str]:
     """Addresses of active users who may publish practices (superusers included)."""
-    users = get_user_model().objects.with_perm(MODERATE_PERMISSION, is_active=True)
+    users = get_user_model().objects.with_perm(
+        MODERATE_PERMISSION, is_active=True, backend="django.contrib.auth.backends.ModelBackend"
+    )
     return sorted(set(users.exclude(email="").values_list("email", flat=True)))
 
 
