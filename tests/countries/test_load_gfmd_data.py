@@ -233,6 +233,18 @@ def test_second_run_restores_edited_records_and_records_the_change(loaded):
     )
 
 
+def test_if_empty_loads_a_new_database_only(db):
+    assert "Reference data loaded." in load("--if-empty")
+    assert Country.objects.count() == 249
+
+    # A restart of the web container: what editors changed stays as they left it.
+    Country.objects.filter(iso3="MAR").update(official_name="Morocco")
+    before = counts()
+    assert "The database has countries already: nothing loaded." in load("--if-empty")
+    assert morocco().official_name == "Morocco"
+    assert counts() == before
+
+
 def test_changed_files_update_rows_and_relations(loaded, data_dir):
     edit(data_dir / "forum_years.csv", "2009,2009,GRC,", "2009,2009,GRC;MAR,")
     edit(

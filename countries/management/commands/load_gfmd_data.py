@@ -18,6 +18,7 @@ from django.db import DatabaseError, transaction
 
 from countries.datafiles import DEFAULT_DATA_DIR, DataFileError, data_set_read, display_path
 from countries.loading import LoadReport, gfmd_data_load
+from countries.models import Country
 
 
 class Command(BaseCommand):
@@ -39,8 +40,22 @@ class Command(BaseCommand):
             action="store_true",
             help="Check the files and report what would change, then roll everything back.",
         )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help=(
+                "Load only into a database without countries (a new deployment's first "
+                "start), so that a restart never brings edited records back to the files."
+            ),
+        )
 
-    def handle(self, *args, data_dir: Path, dry_run: bool, verbosity: int, **options) -> None:
+    def handle(
+        self, *args, data_dir: Path, dry_run: bool, if_empty: bool, verbosity: int, **options
+    ) -> None:
+        if if_empty and Country.objects.exists():
+            if verbosity >= 1:
+                self.stdout.write("The database has countries already: nothing loaded.")
+            return
         try:
             data = data_set_read(data_dir=data_dir)
         except DataFileError as exc:
