@@ -514,7 +514,8 @@ def test_database_refusal_rolls_back_the_whole_load():
 # Morocco's attendance and contributions as the files had them before the year table was
 # corrected (2026-12-02): the flags and the contributions one forum year too early.
 FIRST_READING = {
-    "attendance.csv": """country,forum_year,attended_meeting,attended_prep_meetings,attended_summit,contribution_recorded
+    "attendance.csv": "country,forum_year,attended_meeting,attended_prep_meetings,"
+    """attended_summit,contribution_recorded
 MAR,2007,yes,no,yes,yes
 MAR,2008,no,yes,yes,yes
 MAR,2009,no,no,yes,yes
