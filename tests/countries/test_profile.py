@@ -211,7 +211,7 @@ class TestContributionNotOnRecord:
 
     def test_lines_of_years_on_record_off_record_and_without_attendance(self, morocco):
         on, off, bare = (
-            ForumYearFactory(label=y, sort_year=int(y)) for y in "2008 2007 2009".split()
+            ForumYearFactory(label=y, sort_year=int(y)) for y in ["2008", "2007", "2009"]
         )
         AttendanceFactory(country=morocco, forum_year=on)
         AttendanceFactory(country=morocco, forum_year=off, contribution_recorded=False)
