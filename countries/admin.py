@@ -73,7 +73,13 @@ class CompactInline(admin.TabularInline):
 
 class AttendanceInline(CompactInline):
     model = Attendance
-    fields = ["forum_year", "attended_meeting", "attended_prep_meetings", "attended_summit"]
+    fields = [
+        "forum_year",
+        "attended_meeting",
+        "attended_prep_meetings",
+        "attended_summit",
+        "contribution_recorded",
+    ]
     autocomplete_fields = ["forum_year"]
 
 
@@ -175,12 +181,14 @@ class AttendanceAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHisto
         "attended_meeting",
         "attended_prep_meetings",
         "attended_summit",
+        "contribution_recorded",
     ]
     list_filter = [
         "forum_year",
         "attended_meeting",
         "attended_prep_meetings",
         "attended_summit",
+        "contribution_recorded",
         "country__region",
     ]
     list_select_related = ["country", "forum_year"]

@@ -273,6 +273,7 @@ class AttendanceRecord:
     attended_meeting: bool
     attended_prep_meetings: bool
     attended_summit: bool
+    contribution_recorded: bool
 
 
 @dataclass(frozen=True)
@@ -446,7 +447,12 @@ def read_roundtables(path: Path, forum_years: Collection[str]) -> list[Roundtabl
 
 
 def read_attendance(path: Path, data: DataSet) -> list[AttendanceRecord]:
-    flags = ("attended_meeting", "attended_prep_meetings", "attended_summit")
+    flags = (
+        "attended_meeting",
+        "attended_prep_meetings",
+        "attended_summit",
+        "contribution_recorded",
+    )
     records = []
     keys = UniqueKeys("attendance of")
     for row in read_rows(path, ("country", "forum_year", *flags)):

@@ -267,6 +267,15 @@ class Attendance(TimeStampedModel):
     attended_summit = models.BooleanField(
         _("attended summit"), default=False, help_text=_("Shows as 'Attended Summit'.")
     )
+    contribution_recorded = models.BooleanField(
+        _("contribution recorded"),
+        default=True,
+        help_text=_(
+            "Whether the year's financial contribution is on record. Off: without "
+            "contributions the year shows no 'Financial Contribution' part at all (not "
+            "'No Financial Contribution'); contributions entered for the year still show."
+        ),
+    )
 
     history = HistoricalRecords()
 

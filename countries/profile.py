@@ -41,10 +41,28 @@ class YearSection:
     roundtable_roles: list[str] = field(default_factory=list)
     thematic_meetings: list[str] = field(default_factory=list)
     contributions: list[str] = field(default_factory=list)
+    # The year's attendance row says whether its contribution is on record (no row: it is).
+    contribution_recorded: bool = True
+
+    @property
+    def no_contribution(self) -> str:
+        """ "No Financial Contribution" for a year on record without contributions; "" when
+        there are contributions, or when the year's contribution is not on record (the
+        page then shows no financial contribution part, as the GFMD's page does)."""
+        if self.contributions or not self.contribution_recorded:
+            return ""
+        return no_contribution_text()
 
     @property
     def lines(self) -> list[str]:
-        return self.attendance + self.roundtable_roles + self.thematic_meetings + self.contributions
+        shown = self.attendance + self.roundtable_roles + self.thematic_meetings
+        if self.no_contribution:
+            return [*shown, self.no_contribution]
+        return shown + self.contributions
+
+
+def no_contribution_text() -> str:
+    return _("No Financial Contribution")
 
 
 def format_date_range(start: datetime.date, end: datetime.date | None) -> str:
@@ -137,7 +155,9 @@ def country_profile(country: Country) -> list[YearSection]:
         return sections.setdefault(forum_year.pk, YearSection(forum_year=forum_year))
 
     for attendance in Attendance.objects.filter(country=country).select_related("forum_year"):
-        section_for(attendance.forum_year).attendance.extend(attendance.lines)
+        section = section_for(attendance.forum_year)
+        section.attendance.extend(attendance.lines)
+        section.contribution_recorded = attendance.contribution_recorded
 
     roles = RoundtableRole.objects.filter(country=country).select_related(
         "forum_year", "roundtable"
@@ -232,7 +252,22 @@ def describe_profile_changes(before: Snapshot, after: Snapshot) -> str:
     """A short summary, one line a change, in page order; "" when the reader sees no change.
 
     '2018: added Co-Chair in RT 2.1 "…"', 'Official name: "A" changed to "B"'.
+
+    A year's "No Financial Contribution" comes and goes with its other lines (its
+    contributions, or the year itself): it is told only when nothing else of the year
+    changed, i.e. when the year's contribution was marked as (not) on record.
     """
+    placeholder = no_contribution_text()
+    differing = (Counter(before) - Counter(after)) | (Counter(after) - Counter(before))
+    changed_years = {section for section, line in differing if line != placeholder}
+    before, after = (
+        [
+            (section, line)
+            for section, line in snapshot
+            if not (line == placeholder and section in changed_years)
+        ]
+        for snapshot in (before, after)
+    )
     removed = Counter(before) - Counter(after)
     added = Counter(after) - Counter(before)
     changes: list[str] = []

@@ -139,6 +139,7 @@ class AttendanceResource(CountryRecordResource):
             "attended_meeting",
             "attended_prep_meetings",
             "attended_summit",
+            "contribution_recorded",
         )
         import_id_fields = ("country", "forum_year")
 

@@ -418,13 +418,21 @@ class ChoiceWidget(widgets.Widget):
 
 
 class YesNoWidget(widgets.BooleanWidget):
+    """yes/no cells; an empty cell is `blank`, the field's default (GfmdResource)."""
+
     TRUE = {"yes", "y", "true", "1", "x"}
-    FALSE = {"no", "n", "false", "0", ""}
+    FALSE = {"no", "n", "false", "0"}
+
+    def __init__(self, *, blank: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.blank = blank
 
     def clean(self, value: Any, row: dict | None = None, **kwargs) -> bool:
         if isinstance(value, bool):
             return value
         text = cell_text(value).casefold()
+        if not text:
+            return self.blank
         if text in self.TRUE:
             return True
         if text in self.FALSE:
@@ -630,6 +638,13 @@ class GfmdResource(ModelResource):
         clean_model_instances = True
         store_row_values = True
         instance_loader_class = NaturalKeyInstanceLoader
+
+    @classmethod
+    def widget_kwargs_for_field(cls, field_name: str, django_field: models.Field) -> dict:
+        kwargs = super().widget_kwargs_for_field(field_name, django_field)
+        if isinstance(django_field, models.BooleanField):
+            kwargs.setdefault("blank", bool(django_field.default))
+        return kwargs
 
     def __init__(self, *, may_add: bool = True, protected: Iterable[str] = (), **kwargs):
         """The admin passes what the importing user's form allows (`get_import_resource_kwargs`):

@@ -18,6 +18,7 @@ from countries.models import (
     ThematicMeeting,
     ThematicMeetingParticipation,
 )
+from subscriptions.models import CountryUpdate
 from tests.admin_forms import FormData, add_inline_row, form_data
 from tests.factories import (
     AttendanceFactory,
@@ -459,3 +460,23 @@ def test_contribution_amount_is_kept_exactly(editor_client, morocco, year_2011):
     editor_client.post(change_url(morocco), data)
 
     assert Contribution.objects.get().amount == Decimal("48342.50")
+
+
+def test_editor_takes_a_years_contribution_off_the_record_in_the_inline(
+    editor_client, client, morocco, year_2011
+):
+    attendance = AttendanceFactory(country=morocco, forum_year=year_2011)
+    data = country_form(editor_client, morocco)
+    assert data.pop("attendances-0-contribution_recorded") == ["on"]  # on record by default
+
+    response = editor_client.post(change_url(morocco), data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    attendance.refresh_from_db()
+    assert attendance.contribution_recorded is False
+    assert CountryUpdate.objects.get(country=morocco).summary == (
+        "2011: removed No Financial Contribution"
+    )
+    page = client.get(morocco.get_absolute_url()).content.decode()
+    assert "Financial Contribution</h3>" not in page
+    assert "2011: removed No Financial Contribution" in page  # its recent updates

@@ -274,7 +274,7 @@ def test_changed_files_update_rows_and_relations(loaded, data_dir):
 
 def test_a_new_row_in_a_file_is_added_and_nothing_is_deleted(loaded, data_dir):
     with (data_dir / "attendance.csv").open("a", encoding="utf-8") as csv_file:
-        csv_file.write("FRA,2007,no,no,yes\n")
+        csv_file.write("FRA,2007,no,no,yes,yes\n")
     lines = (data_dir / "contributions.csv").read_text().splitlines()
     (data_dir / "contributions.csv").write_text("\n".join(lines[:2]) + "\n")
 
@@ -382,6 +382,13 @@ MALFORMED = {
         "MAR,2012,no,no,y",
         "column 'attended_summit': 'y' is not yes or no",
         7,
+    ),
+    "contribution recorded not yes or no": (
+        "attendance.csv",
+        "MAR,2019,no,no,yes,no",
+        "MAR,2019,no,no,yes,unknown",
+        "column 'contribution_recorded': 'unknown' is not yes or no",
+        13,
     ),
     "unknown country": (
         "roundtable_roles.csv",
@@ -519,18 +526,19 @@ def test_database_refusal_rolls_back_the_whole_load():
 # Morocco's attendance and contributions as the files had them before the year table was
 # corrected (2026-12-02): the flags and the contributions one forum year too early.
 FIRST_READING = {
-    "attendance.csv": """country,forum_year,attended_meeting,attended_prep_meetings,attended_summit
-MAR,2007,yes,no,yes
-MAR,2008,no,yes,yes
-MAR,2009,no,no,yes
-MAR,2010,no,yes,yes
-MAR,2011,no,no,yes
-MAR,2012,no,no,yes
-MAR,2013-2014,no,no,yes
-MAR,2014-2015,no,no,yes
-MAR,2016,no,no,yes
-MAR,2017,no,no,yes
-MAR,2018,no,no,yes
+    "attendance.csv": "country,forum_year,attended_meeting,attended_prep_meetings,"
+    """attended_summit,contribution_recorded
+MAR,2007,yes,no,yes,yes
+MAR,2008,no,yes,yes,yes
+MAR,2009,no,no,yes,yes
+MAR,2010,no,yes,yes,yes
+MAR,2011,no,no,yes,yes
+MAR,2012,no,no,yes,yes
+MAR,2013-2014,no,no,yes,yes
+MAR,2014-2015,no,no,yes,yes
+MAR,2016,no,no,yes,yes
+MAR,2017,no,no,yes,yes
+MAR,2018,no,no,yes,yes
 """,
     "contributions.csv": """country,forum_year,amount,currency,earmarked,note
 MAR,2014-2015,50000,USD,no,
@@ -594,3 +602,29 @@ def test_loading_the_corrected_files_over_the_first_reading_moves_the_records(db
     before = counts()
     assert load().rstrip().endswith("Nothing changed.")
     assert counts() == before
+
+
+def test_loading_the_contribution_column_over_data_without_it_hides_the_years_part(db, data_dir):
+    """Data loaded before attendance.csv had `contribution_recorded` has every year's
+    contribution on record (the column's default); the shipped files take 2007 and 2019 off
+    the record, which the page and the country update tell."""
+    edit(data_dir / "attendance.csv", "MAR,2007,yes,no,no,no", "MAR,2007,yes,no,no,yes")
+    edit(data_dir / "attendance.csv", "MAR,2019,no,no,yes,no", "MAR,2019,no,no,yes,yes")
+    load("--data-dir", str(data_dir))
+    assert Attendance.objects.filter(contribution_recorded=False).count() == 0
+    updates = CountryUpdate.objects.count()
+
+    output = load()
+
+    assert "attendance: created 0, updated 2, unchanged 10" in output
+    assert set(
+        Attendance.objects.filter(contribution_recorded=False).values_list(
+            "forum_year__label", flat=True
+        )
+    ) == {"2007", "2019"}
+    assert CountryUpdate.objects.count() == updates + 1
+    assert CountryUpdate.objects.order_by("pk").last().summary.splitlines() == [
+        "2007: removed No Financial Contribution",
+        "2019: removed No Financial Contribution",
+    ]
+    assert load().rstrip().endswith("Nothing changed.")

@@ -27,9 +27,6 @@ HEADINGS = {
     "Financial Contribution": "financial contribution",
 }
 NO_CONTRIBUTION = "No Financial Contribution"
-# Where our page says more than the copy: it composes "No Financial Contribution" for every
-# year without a contribution, while the GFMD's page shows no such field in 2007 and 2019.
-COMPOSED_BEYOND_THE_COPY = {"2007": [NO_CONTRIBUTION], "2019": [NO_CONTRIBUTION]}
 BLOCK_TAGS = {"h1", "h2", "h3", "p", "li", "dt", "dd", "code"}
 
 
@@ -189,7 +186,7 @@ def test_each_year_section_shows_its_lines_and_no_other(morocco_page, year):
     shown = year_lines(section)
     expected = expected_by_year()[year]
     assert [line for line in expected if line not in shown] == []
-    assert Counter(shown) == Counter(expected + COMPOSED_BEYOND_THE_COPY.get(year, []))
+    assert Counter(shown) == Counter(expected)
 
 
 @pytest.mark.parametrize(
@@ -212,9 +209,7 @@ def test_no_line_of_the_copy_in_another_year(morocco_page):
         for key, section in morocco_page.items():
             year = key.removeprefix("year-")
             if key.startswith("year-") and year not in years:
-                assert line not in section or line in COMPOSED_BEYOND_THE_COPY.get(year, []), (
-                    f"{line!r} shown in {year}, the table gives {years}"
-                )
+                assert line not in section, f"{line!r} shown in {year}, the table gives {years}"
 
 
 def test_practices_with_their_descriptions_then_the_subscribe_link(morocco_page):

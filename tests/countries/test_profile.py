@@ -199,3 +199,70 @@ def test_describe_profile_changes(morocco):
     assert describe_profile_changes(after, profile_lines(morocco)) == (
         '2018: removed Co-Chair in RT 2.1 "Skills"'
     )
+
+
+@pytest.mark.django_db
+class TestContributionNotOnRecord:
+    """Attendance.contribution_recorded: a year whose financial contribution is not on record
+    shows no contribution part; "No Financial Contribution" is for a year on record."""
+
+    def lines_by_year(self, country) -> dict[str, list[str]]:
+        return {s.forum_year.label: s.lines for s in country_profile(country)}
+
+    def test_lines_of_years_on_record_off_record_and_without_attendance(self, morocco):
+        on, off, bare = (
+            ForumYearFactory(label=y, sort_year=int(y)) for y in ["2008", "2007", "2009"]
+        )
+        AttendanceFactory(country=morocco, forum_year=on)
+        AttendanceFactory(country=morocco, forum_year=off, contribution_recorded=False)
+        RoundtableRoleFactory(
+            country=morocco, roundtable=RoundtableFactory(forum_year=bare, number="1.1", title="T")
+        )
+        assert self.lines_by_year(morocco) == {
+            "2007": ["Attended Summit"],
+            "2008": ["Attended Summit", "No Financial Contribution"],
+            "2009": ['Team Member in RT 1.1 "T"', "No Financial Contribution"],
+        }
+
+    def test_contributions_entered_for_a_year_off_record_still_show(self, morocco):
+        year = ForumYearFactory(label="2016", sort_year=2016)
+        AttendanceFactory(country=morocco, forum_year=year, contribution_recorded=False)
+        ContributionFactory(country=morocco, forum_year=year)
+        [section] = country_profile(morocco)
+        assert (section.no_contribution, section.lines) == (
+            "",
+            ["Attended Summit", "USD 50,000 non-earmarked"],
+        )
+
+    def test_the_page_has_no_contribution_heading_for_a_year_off_record(self, client, morocco):
+        on, off = (ForumYearFactory(label=y, sort_year=int(y)) for y in ["2008", "2019"])
+        AttendanceFactory(country=morocco, forum_year=on)
+        AttendanceFactory(country=morocco, forum_year=off, contribution_recorded=False)
+        html = client.get(morocco.get_absolute_url()).content.decode()
+        year_2008, year_2019 = html.split('id="year-2019"')
+        assert "Financial Contribution</h3>" in year_2008
+        assert "No Financial Contribution" in year_2008
+        assert "Financial Contribution" not in year_2019.split("</section>")[0]
+
+    def test_switching_the_flag_is_a_change_readers_are_told_of(self, morocco):
+        year = ForumYearFactory(label="2019", sort_year=2019)
+        attendance = AttendanceFactory(country=morocco, forum_year=year)
+        on_record = profile_lines(morocco)
+        attendance.contribution_recorded = False
+        attendance.save()
+        off_record = profile_lines(morocco)
+        assert describe_profile_changes(on_record, off_record) == (
+            "2019: removed No Financial Contribution"
+        )
+        assert describe_profile_changes(off_record, on_record) == (
+            "2019: added No Financial Contribution"
+        )
+        ContributionFactory(country=morocco, forum_year=year)
+        with_contribution = profile_lines(morocco)
+        # The contribution is the change; the line it replaces is not told beside it.
+        assert describe_profile_changes(on_record, with_contribution) == (
+            "2019: added USD 50,000 non-earmarked"
+        )
+        attendance.contribution_recorded = True
+        attendance.save()
+        assert describe_profile_changes(with_contribution, profile_lines(morocco)) == ""

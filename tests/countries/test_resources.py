@@ -2,14 +2,16 @@ from __future__ import annotations
 
 import pytest
 
+from countries.models import Attendance
 from countries.resources import (
+    AttendanceResource,
     ContributionResource,
     CountryResource,
     RoundtableResource,
     RoundtableRoleResource,
 )
 from subscriptions.models import CountryUpdate
-from tests.factories import RoundtableFactory, RoundtableRoleFactory
+from tests.factories import AttendanceFactory, RoundtableFactory, RoundtableRoleFactory
 from tests.importing import run_import
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +113,35 @@ def test_a_country_edit_is_summarised_for_its_readers(world, staff):
         'Official name: "Republic of Morocco" changed to "Kingdom of Morocco"'
     )
     assert world["MAR"].history.latest().history_user == staff
+
+
+ATTENDANCE = (
+    "country,forum_year,attended_meeting,attended_prep_meetings,attended_summit,"
+    "contribution_recorded\n"
+)
+
+
+def test_an_import_takes_a_years_contribution_off_the_record(world, staff):
+    AttendanceFactory(country=world["MAR"], forum_year=world["2011"])
+    content = (ATTENDANCE + "MAR,2011,no,no,yes,no\nTUN,2011,no,no,yes,\n").encode()
+
+    _preview, confirmed = run_import(AttendanceResource, content, user=staff)
+
+    assert (confirmed.counts()["new"], confirmed.counts()["updated"]) == (1, 1)
+    recorded = dict(Attendance.objects.values_list("country__iso3", "contribution_recorded"))
+    assert recorded == {"MAR": False, "TUN": True}  # an empty cell is the default: on record
+    summaries = dict(CountryUpdate.objects.values_list("country__iso3", "summary"))
+    assert summaries == {
+        "MAR": "2011: removed No Financial Contribution",
+        "TUN": "2011: added Attended Summit",
+    }
+
+
+def test_a_file_without_the_column_leaves_the_flag_alone(world):
+    AttendanceFactory(country=world["MAR"], forum_year=world["2011"], contribution_recorded=False)
+    content = b"country,forum_year,attended_summit\nMAR,2011,yes\nTUN,2011,yes\n"
+
+    run_import(AttendanceResource, content)
+
+    recorded = dict(Attendance.objects.values_list("country__iso3", "contribution_recorded"))
+    assert recorded == {"MAR": False, "TUN": True}

@@ -75,6 +75,7 @@ def profile_data(world):
         role=RoundtableRole.Role.NO_PARTICIPATION,
     )
     factories.AttendanceFactory(country=morocco, forum_year=year, attended_meeting=True)
+    factories.AttendanceFactory(country=tunisia, forum_year=year, contribution_recorded=False)
     meeting = factories.ThematicMeetingFactory(forum_year=year, host_country=morocco)
     factories.ThematicMeetingFactory(forum_year=year, start_date=None, end_date=None, city="")
     factories.ThematicMeetingParticipationFactory(meeting=meeting, country=tunisia)
