@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "core",
+    "imports",
     "gfmd",
     "countries",
     "practices",

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ImportsConfig(AppConfig):
+    """Spreadsheet import and export machinery shared by every app; imports no app of the project."""
+
+    name = "imports"
+    verbose_name = "Imports"
