@@ -119,19 +119,27 @@ def world_map(
 
 def locator_window(country: Country) -> tuple[float, float, float, float]:
     """x, y, width, height of the part of the world map around the country: its outline
-    with a margin, at least LOCATOR_MIN_WIDTH wide, kept inside the map."""
-    shape = world_paths()["countries"].get(country.iso3)
+    with a margin, at least LOCATOR_MIN_WIDTH wide, kept inside the map; wider for a small
+    island state until it shows some land (Niue's own window is open sea)."""
+    paths = world_paths()["countries"]
+    shape = paths.get(country.iso3)
     if shape:
         x0, y0, x1, y1 = shape["main"]
     else:
         x0, y0 = x1, y1 = project(float(country.longitude), float(country.latitude))
-    width = min(
-        MAP_WIDTH, max(LOCATOR_MIN_WIDTH, (x1 - x0) * 1.6, (y1 - y0) * 1.6 / LOCATOR_ASPECT)
-    )
-    height = min(MAP_HEIGHT, width * LOCATOR_ASPECT)
-    left = min(max(0.0, (x0 + x1) / 2 - width / 2), MAP_WIDTH - width)
-    top = min(max(0.0, (y0 + y1) / 2 - height / 2), MAP_HEIGHT - height)
-    return round(left, 1), round(top, 1), round(width, 1), round(height, 1)
+    width = max(LOCATOR_MIN_WIDTH, (x1 - x0) * 1.6, (y1 - y0) * 1.6 / LOCATOR_ASPECT)
+    while True:
+        width = min(MAP_WIDTH, width)
+        height = min(MAP_HEIGHT, width * LOCATOR_ASPECT)
+        left = min(max(0.0, (x0 + x1) / 2 - width / 2), MAP_WIDTH - width)
+        top = min(max(0.0, (y0 + y1) / 2 - height / 2), MAP_HEIGHT - height)
+        window = round(left, 1), round(top, 1), round(width, 1), round(height, 1)
+        if width >= MAP_WIDTH or any(
+            iso3 != country.iso3 and overlaps(other["bbox"], window)
+            for iso3, other in paths.items()
+        ):
+            return window
+        width *= 1.5
 
 
 def overlaps(bbox: Sequence[float], window: tuple[float, float, float, float]) -> bool:

@@ -220,3 +220,13 @@ def test_forum_years_chart_counts_attendance_records(client, morocco):
     # The chart scrolls sideways in a region a keyboard can reach, on a phone.
     region = r'<div class="chart-scroll" tabindex="0" role="region" aria-label="[^"]+">'
     assert re.search(region + r'\s*<svg class="bar-chart"', html)
+
+
+def test_locator_map_of_a_remote_island_widens_until_it_shows_land(client, db):
+    pitcairn = CountryFactory(
+        name="Pitcairn", slug="pitcairn", iso3="PCN", latitude=-25.07, longitude=-130.1
+    )
+    html = client.get(pitcairn.get_absolute_url()).content.decode()
+    (svg,) = svgs(html, "locator-map")
+    assert titled(svg, "path")  # some neighbouring land, not only open sea
+    assert svg.find(f"{SVG}circle").get("class") == "here-marker"
