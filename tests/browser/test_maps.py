@@ -122,6 +122,9 @@ def test_maps_print_whole_and_in_black_and_white(browser, live_server, atlas):
         assert sphere.evaluate("el => getComputedStyle(el).fill") == "rgb(255, 255, 255)"
         box = page.locator("svg.world-map").bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
+        # The list of the map's countries prints even while its <details> is closed.
+        assert page.locator("details.map-countries").get_attribute("open") is None
+        assert page.locator("details.map-countries a", has_text="Malta").is_visible()
         page.goto("/forum/")
         assert page.locator(".chart-scroll").evaluate("el => getComputedStyle(el).overflowX") == (
             "visible"
