@@ -77,7 +77,17 @@ class CountryQuerySet(models.QuerySet):
         )
 
     def for_map(self) -> CountryQuerySet:
-        return self.only("name", "slug", "latitude", "longitude")
+        """What the maps draw: the outline (by ISO3), the point, and `years_attended`, the
+        number of forum years with an attendance record (the map's fill)."""
+        return (
+            self.only("name", "slug", "iso3", "latitude", "longitude")
+            .annotate(
+                years_attended=models.Count(
+                    "attendances", filter=attended_anything("attendances__")
+                )
+            )
+            .order_by("name")
+        )
 
     def search(self, text: str) -> CountryQuerySet:
         text = text.strip()

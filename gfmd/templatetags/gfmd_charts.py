@@ -8,59 +8,14 @@ from typing import Any
 
 from django import template
 
-from countries.models import Country
-
 register = template.Library()
-
-# Equirectangular projection: one degree is MAP_SCALE units, longitude -180 at x=0.
-MAP_SCALE = 2
-MAP_WIDTH, MAP_HEIGHT = 360 * MAP_SCALE, 180 * MAP_SCALE
-
-
-@dataclass(frozen=True)
-class MapPoint:
-    name: str
-    url: str
-    x: float
-    y: float
-    highlighted: bool
-
-
-def project(country: Country, *, highlighted: bool) -> MapPoint:
-    return MapPoint(
-        name=country.name,
-        url=country.get_absolute_url(),
-        x=round((float(country.longitude) + 180) * MAP_SCALE, 1),
-        y=round((90 - float(country.latitude)) * MAP_SCALE, 1),
-        highlighted=highlighted,
-    )
-
-
-@register.inclusion_tag("includes/_world_map.svg.html")
-def world_map(
-    countries: Iterable[Country], highlighted: Iterable[Country] = (), title: str = ""
-) -> dict[str, Any]:
-    """A dot at each country's reference point, linked to its page; the highlighted ones
-    stand out (the dots of all countries together sketch the continents)."""
-    highlighted_ids = {country.pk for country in highlighted}
-    points = [project(country, highlighted=country.pk in highlighted_ids) for country in countries]
-    # Highlighted dots last, so that they are drawn on top.
-    points.sort(key=lambda point: point.highlighted)
-    return {
-        "points": points,
-        "width": MAP_WIDTH,
-        "height": MAP_HEIGHT,
-        "meridians": [x * MAP_SCALE for x in range(0, 361, 30)],
-        "parallels": [y * MAP_SCALE for y in range(0, 181, 30)],
-        "equator": 90 * MAP_SCALE,
-        "title": title,
-    }
 
 
 @dataclass(frozen=True)
 class Bar:
     label: str
     value: int
+    value_text: str
     x: float
     y: float
     height: float
@@ -73,9 +28,15 @@ BAR_GAP = 10
 
 @register.inclusion_tag("includes/_bar_chart.svg.html")
 def bar_chart(
-    items: Iterable[Any], *, label_attr: str, value_attr: str, title: str = ""
+    items: Iterable[Any],
+    *,
+    label_attr: str,
+    value_attr: str,
+    title: str = "",
+    chart_id: str = "bar-chart",
 ) -> dict[str, Any]:
-    """Vertical bars scaled to the largest value, each labelled with its value."""
+    """Vertical bars scaled to the largest value, each labelled with its value (with
+    thousands separators). `chart_id` keeps the ids unique when a page has several charts."""
     pairs = [
         (str(getattr(item, label_attr)), int(getattr(item, value_attr) or 0)) for item in items
     ]
@@ -87,6 +48,7 @@ def bar_chart(
             Bar(
                 label=label,
                 value=value,
+                value_text=f"{value:,}",
                 x=index * (BAR_WIDTH + BAR_GAP),
                 y=BAR_CHART_HEIGHT - height,
                 height=height,
@@ -100,4 +62,5 @@ def bar_chart(
         "width": max(len(bars) * (BAR_WIDTH + BAR_GAP), BAR_WIDTH),
         "label_y": BAR_CHART_HEIGHT + 16,
         "title": title,
+        "chart_id": chart_id,
     }

@@ -78,7 +78,9 @@ def test_home_page_counts_attendance_only_and_says_how_much_is_entered(client, k
     assert "1 country has taken part" in text
     assert COVERAGE in text
     html = response.content.decode()
-    assert re.findall(r'class="on"><title>([^<]+)</title>', html) == ["Morocco"]
+    assert re.findall(r'class="c[1-4]"[^>]*><title>([^<]+)</title>', html) == [
+        "Morocco: 2 forum years"
+    ]
 
 
 def test_forum_year_chart_and_table_count_attendance_only(client, known):
