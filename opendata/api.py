@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.http import HttpRequest, JsonResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
 from countries.filters import CountryFilter
@@ -24,7 +25,7 @@ from countries.models import (
     ThematicMeetingParticipation,
 )
 from opendata import serializers
-from practices.filters import PracticeFilter
+from practices.filters import PracticeFilter, Sort
 from practices.models import PracticeSubmission
 from subscriptions.models import CountryUpdate
 
@@ -138,11 +139,21 @@ class ForumYearViewSet(viewsets.ReadOnlyModelViewSet):
         summary="Published practices",
         description="The Policy and Practice Database with the filters and sort orders of "
         "/practices/. Values that are not valid answer 400 with the reason.",
+        parameters=[
+            OpenApiParameter(
+                "sort",
+                str,
+                enum=[value for value, _label in Sort.CHOICES],
+                description="Order: relevance (the default with a keyword q), newest (the "
+                "default without), or title.",
+            )
+        ],
     ),
     retrieve=extend_schema(summary="A published practice"),
 )
 class PracticeViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
     filterset_class = PracticeFilter
     serializer_class = serializers.PracticeSerializer
 
@@ -164,3 +175,8 @@ class CountryUpdateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return CountryUpdate.objects.select_related("country").order_by("-created_at", "-pk")
+
+
+def not_found(request: HttpRequest) -> JsonResponse:
+    """Any other address under /api/ answers as the API does: JSON, not the site's page."""
+    return JsonResponse({"detail": "Not found."}, status=404)

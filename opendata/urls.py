@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.sitemaps.views import sitemap
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
@@ -37,6 +37,8 @@ urlpatterns = [
     path("api/", views.ApiDocsView.as_view(), name="api_docs"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     *router.urls,
+    # Unknown addresses under /api/ (a slash at the end: without one, APPEND_SLASH redirects).
+    re_path(r"^api/.*/$", api.not_found),
 ]
 
 # Outside the namespace: crawlers look for these at the site's root.
