@@ -44,8 +44,11 @@ class CountryUpdateFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Countries", description="All countries, with the filters of "
-                       "/countries/: a name or ISO code, a region, whether they took part."),
+    list=extend_schema(
+        summary="Countries",
+        description="All countries, with the filters of "
+        "/countries/: a name or ISO code, a region, whether they took part.",
+    ),
     retrieve=extend_schema(
         summary="A country and its profile",
         description="The country, the years it chaired, and its record year by year: "
@@ -124,7 +127,8 @@ class ForumYearViewSet(viewsets.ReadOnlyModelViewSet):
                 ),
             ),
             Prefetch(
-                "attendances", Attendance.objects.select_related("country").order_by("country__iso3")
+                "attendances",
+                Attendance.objects.select_related("country").order_by("country__iso3"),
             ),
         )
 

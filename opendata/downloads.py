@@ -70,7 +70,9 @@ def _selection(country: Country | None) -> list[tuple[RecordType, Any]]:
 
 def build_csv_zip(*, version: str, country: Country | None = None) -> bytes:
     selection = _selection(country)
-    files = [(f"{record_type.name}.csv", csv_text(record_type, qs)) for record_type, qs in selection]
+    files = [
+        (f"{record_type.name}.csv", csv_text(record_type, qs)) for record_type, qs in selection
+    ]
     files.append(("README.txt", readme_text([rt for rt, _qs in selection], version=version)))
     return _zip(files)
 

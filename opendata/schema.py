@@ -35,9 +35,7 @@ def add_common_responses(result: dict[str, Any], generator, **kwargs) -> dict[st
                 "429",
                 {
                     **_json(error_ref, "Too many requests; retry after Retry-After seconds."),
-                    "headers": {
-                        "Retry-After": {"schema": {"type": "integer"}, "required": True}
-                    },
+                    "headers": {"Retry-After": {"schema": {"type": "integer"}, "required": True}},
                 },
             )
             responses.setdefault("404", _json(error_ref, "No such object, or no such page."))

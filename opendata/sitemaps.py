@@ -42,9 +42,7 @@ class ForumYearSitemap(Sitemap):
 
 class PracticeSitemap(Sitemap):
     def items(self):
-        return (
-            PracticeSubmission.objects.published().only("slug", "updated_at").order_by("slug")
-        )
+        return PracticeSubmission.objects.published().only("slug", "updated_at").order_by("slug")
 
     def lastmod(self, practice: PracticeSubmission):
         return practice.updated_at

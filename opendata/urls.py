@@ -18,9 +18,7 @@ router.register("api/country-updates", api.CountryUpdateViewSet, basename="count
 
 urlpatterns = [
     path("data/", views.DataView.as_view(), name="data"),
-    path(
-        "data/gfmd-open-data-csv.zip", views.download_all, {"kind": "zip"}, name="download_zip"
-    ),
+    path("data/gfmd-open-data-csv.zip", views.download_all, {"kind": "zip"}, name="download_zip"),
     path("data/gfmd-open-data.json", views.download_all, {"kind": "json"}, name="download_json"),
     path(
         "data/countries/<str:iso3>.csv.zip",

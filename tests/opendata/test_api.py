@@ -76,7 +76,9 @@ def test_a_forum_year_answers_with_roundtables_meetings_and_participants(client,
 
     assert year["chairs"] == ["MAR"]
     assert year["roundtables"] == [{"number": "1.2", "title": "=Labour mobility"}]
-    assert {(role["country"], role["role"], role["roundtable"]) for role in year["roundtable_roles"]} == {
+    assert {
+        (role["country"], role["role"], role["roundtable"]) for role in year["roundtable_roles"]
+    } == {
         ("MAR", "co_chair", "1.2"),
         ("TUN", "coordinator", None),
     }
@@ -119,16 +121,24 @@ def practices(dataset):
     asia = factories.CountryFactory(name="Philippines", iso3="PHL", region="Asia")
     skills = factories.ThemeFactory(name="Skills", slug="skills")
     factories.PracticeFactory(
-        title="Skills partnership", countries=[tunisia], themes=[skills],
-        forum_year=dataset["2012"], submitted_on=datetime.date(2018, 1, 1),
+        title="Skills partnership",
+        countries=[tunisia],
+        themes=[skills],
+        forum_year=dataset["2012"],
+        submitted_on=datetime.date(2018, 1, 1),
     )
     factories.PracticeFactory(
-        title="Remittances app", countries=[asia], submitted_on=datetime.date(2022, 3, 1),
+        title="Remittances app",
+        countries=[asia],
+        submitted_on=datetime.date(2022, 3, 1),
         published_on=datetime.date(2022, 4, 1),
     )
     factories.PracticeFactory(
-        title="Return and skills", countries=[morocco, asia], themes=[skills],
-        submitted_on=datetime.date(2015, 1, 1), published_on=datetime.date(2015, 2, 1),
+        title="Return and skills",
+        countries=[morocco, asia],
+        themes=[skills],
+        submitted_on=datetime.date(2015, 1, 1),
+        published_on=datetime.date(2015, 2, 1),
     )
 
 
@@ -177,7 +187,7 @@ def test_country_updates_filter_by_country_and_date(client, dataset):
 def _more_records(dataset, n: int) -> None:
     """n more of everything a list or detail answer shows."""
     morocco = dataset["MAR"]
-    for i in range(n):
+    for _ in range(n):
         country = factories.CountryFactory()
         year = factories.ForumYearFactory()
         year.chairs.set([country, morocco])

@@ -26,7 +26,9 @@ pytestmark = pytest.mark.django_db
 def csv_files(content: bytes) -> dict[str, list[dict[str, str]]]:
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         return {
-            name.removesuffix(".csv"): list(csv.DictReader(io.StringIO(archive.read(name).decode())))
+            name.removesuffix(".csv"): list(
+                csv.DictReader(io.StringIO(archive.read(name).decode()))
+            )
             for name in archive.namelist()
             if name.endswith(".csv")
         }
@@ -321,8 +323,13 @@ def test_the_data_version_moves_with_every_kind_of_change(dataset):
     dataset["pending"].delete()
     versions.append(data_version())
     Roundtable.history.model.objects.create(  # what a bulk import leaves: a history row
-        id=999, forum_year=dataset["2011"], number="9.9", title="x", history_type="~",
-        history_date=dataset["2011"].updated_at, created_at=dataset["2011"].updated_at,
+        id=999,
+        forum_year=dataset["2011"],
+        number="9.9",
+        title="x",
+        history_type="~",
+        history_date=dataset["2011"].updated_at,
+        created_at=dataset["2011"].updated_at,
         updated_at=dataset["2011"].updated_at,
     )
     versions.append(data_version())
@@ -337,4 +344,6 @@ def test_a_download_answers_304_while_the_data_is_unchanged(client, dataset):
     assert again.status_code == 304
     assert again.content == b""
     dataset["MAR"].save()
-    assert client.get("/data/gfmd-open-data.json", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+    assert (
+        client.get("/data/gfmd-open-data.json", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+    )

@@ -31,9 +31,7 @@ CHECKS = [
 ]
 EXAMPLES = 20
 OPERATIONS = [
-    (method.upper(), path)
-    for path, item in openapi_document()["paths"].items()
-    for method in item
+    (method.upper(), path) for path, item in openapi_document()["paths"].items() for method in item
 ]
 # A real object behind each detail operation, so that its 200 answer is checked too.
 REAL_KEYS = {"iso3": "MAR", "label": "2011", "slug": "circular-migration"}
@@ -58,8 +56,18 @@ def test_the_openapi_document_validates(client):
     practice_filters = {
         param["name"] for param in document["paths"]["/api/practices/"]["get"]["parameters"]
     }
-    assert {"q", "country", "region", "theme", "forum_year", "submitted_from", "submitted_to",
-            "sort", "page", "per_page"} <= practice_filters
+    assert {
+        "q",
+        "country",
+        "region",
+        "theme",
+        "forum_year",
+        "submitted_from",
+        "submitted_to",
+        "sort",
+        "page",
+        "per_page",
+    } <= practice_filters
     # The YAML at the same address, for those who prefer it.
     assert b"openapi: 3" in client.get("/api/schema/").content
 
