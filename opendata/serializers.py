@@ -18,8 +18,16 @@ from countries.models import (
     ThematicMeeting,
     ThematicMeetingParticipation,
 )
+from countries.resources import CountryResource
 from practices.models import PracticeSubmission
 from subscriptions.models import CountryUpdate
+
+ATTENDANCE_FIELDS = [
+    "attended_meeting",
+    "attended_prep_meetings",
+    "attended_summit",
+    "contribution_recorded",
+]
 
 
 def iso3_field(source: str | None = None, **kwargs) -> serializers.SlugRelatedField:
@@ -72,19 +80,8 @@ class CountrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Country
-        fields = [
-            "iso3",
-            "iso2",
-            "name",
-            "slug",
-            "official_name",
-            "latitude",
-            "longitude",
-            "region",
-            "subregion",
-            "page_url",
-            "api_url",
-        ]
+        # The columns of the countries download, then the links.
+        fields = [*CountryResource.Meta.fields, "page_url", "api_url"]
 
 
 class AttendanceSerializer(serializers.ModelSerializer):
@@ -92,13 +89,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Attendance
-        fields = [
-            "forum_year",
-            "attended_meeting",
-            "attended_prep_meetings",
-            "attended_summit",
-            "contribution_recorded",
-        ]
+        fields = ["forum_year", *ATTENDANCE_FIELDS]
 
 
 class CountryRoundtableRoleSerializer(serializers.ModelSerializer):
@@ -246,13 +237,7 @@ class YearAttendanceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Attendance
-        fields = [
-            "country",
-            "attended_meeting",
-            "attended_prep_meetings",
-            "attended_summit",
-            "contribution_recorded",
-        ]
+        fields = ["country", *ATTENDANCE_FIELDS]
 
 
 class ForumYearDetailSerializer(ForumYearSerializer):
