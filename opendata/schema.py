@@ -1,5 +1,5 @@
 """Additions to the OpenAPI document that hold for every operation of the API: the answers
-that middleware and throttling give (304, 400, 404, 429), and the conditional request
+that middleware, filters and throttling give (304, 400, 404, 429), and the conditional request
 header. drf-spectacular documents the 200 answers from the serializers."""
 
 from __future__ import annotations
@@ -39,10 +39,15 @@ def add_common_responses(result: dict[str, Any], generator, **kwargs) -> dict[st
                 },
             )
             responses.setdefault("404", _json(error_ref, "No such object, or no such page."))
+            # The site refuses a NUL character anywhere in the address, as plain text
+            # (gfmd.middleware.RejectNulMiddleware); the filters say what is wrong in JSON.
+            bad_request = {
+                "description": "A parameter is not valid.",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            }
             if any(param["in"] == "query" for param in operation.get("parameters", [])):
-                responses.setdefault(
-                    "400", _json(FILTER_ERRORS, "A filter or page parameter is not valid.")
-                )
+                bad_request["content"]["application/json"] = {"schema": FILTER_ERRORS}
+            responses.setdefault("400", bad_request)
             ok = responses.get("200")
             if ok is not None:
                 ok.setdefault("headers", {})["ETag"] = {

@@ -298,3 +298,14 @@ def test_an_unknown_api_address_answers_json_404(client):
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
     assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_nul_in_a_parameter_answers_400_as_the_document_says(client):
+    response = client.get("/api/practices/?q=%00")
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    document = client.get("/api/schema/?format=json").json()
+    assert (
+        "text/plain" in document["paths"]["/api/practices/"]["get"]["responses"]["400"]["content"]
+    )

@@ -150,3 +150,7 @@ def test_a_long_practice_description_is_cut_for_the_meta_tags(client, dataset):
 
     assert len(description) <= 200
     assert "<p>" not in description
+
+
+def test_every_page_links_the_open_data(client, dataset):
+    assert 'href="/data/"' in client.get("/").content.decode()
