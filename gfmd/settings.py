@@ -50,8 +50,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django.contrib.postgres",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
     "import_export",
     "simple_history",
     "django_tasks",
@@ -66,6 +69,7 @@ INSTALLED_APPS = [
     "countries",
     "practices",
     "subscriptions",
+    "opendata",
 ]
 
 MIDDLEWARE = [
@@ -77,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETag, 304 and CORS under /api/ and /data/ (README, Open data).
+    "opendata.middleware.OpenDataMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -100,6 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "opendata.context_processors.canonical_url",
             ],
         },
     },
@@ -318,6 +325,45 @@ PERMISSIONS_POLICY = {
         "payment",
         "usb",
     )
+}
+
+# Open data (README, Open data): the JSON API under /api/ and the downloads on /data/.
+# Requests per client address (CLIENT_IP_HEADER behind a proxy), counted in the cache.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "120/minute")
+# The terms of reuse, stated on /data/, in every download and in the API's description.
+OPEN_DATA_LICENCE = os.environ.get(
+    "OPEN_DATA_LICENCE",
+    "The GFMD's terms of reuse are to be confirmed; until then, cite the Global Forum on "
+    "Migration and Development as the source.",
+)
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Public and read-only: no sessions, so no CSRF and no per-user answers.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": ["opendata.policies.AnonymousThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "opendata.policies.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "GFMD country profiles API",
+    "DESCRIPTION": (
+        "Read-only JSON API of the GFMD country profiles: countries with their profiles, "
+        "forum years, published practices and country updates. Records name each other by "
+        f"natural key (ISO3 code, forum-year label, slug). Licence: {OPEN_DATA_LICENCE}"
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "RoundtableRoleEnum": "countries.models.RoundtableRole.Role",
+        "ThematicMeetingRoleEnum": "countries.models.ThematicMeetingParticipation.Role",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "opendata.schema.add_common_responses",
+    ],
 }
 
 LOGGING = {

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from gfmd import views
+from opendata.urls import root_urlpatterns as opendata_root_urls
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -11,5 +12,7 @@ urlpatterns = [
     path("practices/", include("practices.urls")),
     # /countries/<slug>/subscribe/ and feed/, and /subscriptions/…: one namespace.
     path("", include("subscriptions.urls")),
+    path("", include("opendata.urls")),
+    *opendata_root_urls,
     path("admin/", admin.site.urls),
 ]

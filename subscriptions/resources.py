@@ -6,7 +6,7 @@ The secret that signs an address's links stays out of every export.
 from __future__ import annotations
 
 from gfmd.importexport import GfmdResource, country_field
-from subscriptions.models import Subscription
+from subscriptions.models import CountryUpdate, Subscription
 
 
 class SubscriptionResource(GfmdResource):
@@ -24,4 +24,16 @@ class SubscriptionResource(GfmdResource):
             "confirmed_at",
             "unsubscribed_at",
         )
+        export_order = fields
+
+
+class CountryUpdateResource(GfmdResource):
+    """Export of the record of country updates, for the open data downloads (/data/)."""
+
+    country = country_field()
+    export_select_related = ("country",)
+
+    class Meta:
+        model = CountryUpdate
+        fields = ("country", "created_at", "source", "summary")
         export_order = fields

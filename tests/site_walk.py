@@ -102,9 +102,11 @@ def valid_kwargs(route: Route, site: dict[str, object]) -> dict[str, str] | None
         if param == "slug":
             values[param] = (
                 site["practice"].slug  # type: ignore[attr-defined]
-                if route.name.startswith("practices:")
+                if route.name.startswith(("practices:", "opendata:practice"))
                 else site["country"].slug  # type: ignore[attr-defined]
             )
+        elif param == "iso3":
+            values[param] = site["country"].iso3  # type: ignore[attr-defined]
         elif param == "label":
             values[param] = site["year"].label  # type: ignore[attr-defined]
         elif param == "token":
