@@ -190,6 +190,14 @@ class Block:
         return self.candidates[0] if len(self.candidates) == 1 else None
 
     @property
+    def has_records(self) -> bool:
+        """False for a block that only carries the thematic meetings of the block before
+        (the last year's, shown after it): it is no year of its own."""
+        return bool(
+            self.attendance or self.roles or self.contributions or self.contribution_heading
+        ) or bool(self.roles_heading)
+
+    @property
     def contribution_recorded(self) -> bool:
         return self.contribution_heading is not None or bool(self.contributions)
 
@@ -271,7 +279,7 @@ class PageReading:
 
     @property
     def open_blocks(self) -> list[Block]:
-        return [block for block in self.blocks if block.year is None]
+        return [block for block in self.blocks if block.year is None and block.has_records]
 
     def choose(self, choices: dict[int, str]) -> None:
         """Settle open blocks (by their first line) to one of their candidate years; the
@@ -294,7 +302,7 @@ class PageReading:
         meetings in the year of their date, undated ones in the year of the block before."""
         years: dict[str, YearRecords] = {}
         for block in self.blocks:
-            if block.year is None:
+            if block.year is None or not block.has_records:
                 continue
             years.setdefault(block.year, YearRecords(block.year)).block = block
         for meeting in self.meetings():
@@ -316,16 +324,6 @@ class PageReading:
         if meeting.block == 0:
             return None
         return self.blocks[meeting.block - 1].year
-
-    def unplaced_lines(self) -> list[Line]:
-        """Lines read into records whose year is still open."""
-        lines = []
-        for block in self.blocks:
-            if block.year is None:
-                lines += [a.line for a in block.attendance] + [r.line for r in block.roles]
-                lines += [c.line for c in block.contributions]
-        lines += [m.line for m in self.meetings() if self.meeting_year(m) is None]
-        return lines
 
     def as_json(self, country: str) -> dict:
         return {

@@ -249,8 +249,10 @@ class PagePlan:
                 self.build_block(section, label, year.block)
             for meeting in year.meetings:
                 self.build_meeting(section, label, meeting)
+        for section in self.sections:
+            section.lines.sort(key=lambda result: result.line.number)
         for block in self.reading.blocks:
-            if block.year is None:
+            if block.year is None and block.has_records:
                 self.build_open_block(block)
         for meeting in self.reading.meetings():
             if self.reading.meeting_year(meeting) is None and not self.open_block_of(meeting):

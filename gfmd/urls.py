@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from gfmd import views
+from gfmd import pages_admin, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -11,5 +11,11 @@ urlpatterns = [
     path("practices/", include("practices.urls")),
     # /countries/<slug>/subscribe/ and feed/, and /subscriptions/…: one namespace.
     path("", include("subscriptions.urls")),
+    # A country's "Read a page from the current site" (writes practices too: top layer).
+    path(
+        "admin/countries/country/<path:object_id>/read-page/",
+        admin.site.admin_view(pages_admin.read_page_view),
+        name="country_read_page",
+    ),
     path("admin/", admin.site.urls),
 ]
