@@ -493,10 +493,12 @@ def read_blocks(
         line = Line(number, text)
         folded = text.casefold()
         if folded in ATTENDANCE:
-            if block is None or part != "attendance":
+            flag = ATTENDANCE[folded]
+            # A flag that cannot follow the one before (Summit, then Summit or Prep
+            # Meetings) starts the next year's block.
+            if block is None or part != "attendance" or not flag_follows(block, flag):
                 block = start(number)
             part = "attendance"
-            flag = ATTENDANCE[folded]
             block.attendance.append(AttendanceFlag(line, flag))
             if flag == "meeting":
                 add_evidence(
@@ -568,6 +570,14 @@ def read_blocks(
     return blocks
 
 
+FLAG_ORDER = ["meeting", "prep_meetings", "summit", "delegate"]
+
+
+def flag_follows(block: Block, flag: str) -> bool:
+    last = block.attendance[-1].flag if block.attendance else None
+    return last is None or FLAG_ORDER.index(flag) > FLAG_ORDER.index(last)
+
+
 def add_evidence(block: Block, line: Line, why: str, catalogue: Catalogue, *, eq_calendar: int):
     allowed = frozenset(catalogue.years_with_calendar_year(eq_calendar))
     if allowed:
@@ -578,6 +588,10 @@ def place_blocks(blocks: list[Block], catalogue: Catalogue) -> None:
     """Each block's candidate years: those its evidence allows, narrowed so that years
     increase from block to block."""
     every = frozenset(range(len(catalogue.labels)))
+    for block in blocks:
+        if not block.has_records:  # carries the meetings of the block before; no year
+            block.candidates = []
+    blocks = [block for block in blocks if block.has_records]
     sets: list[set[int]] = []
     for block in blocks:
         allowed = set(every)
