@@ -177,13 +177,13 @@ def data_profile() -> Profile:
 
 
 def dms(value: Decimal, positive: str, negative: str) -> str:
-    minutes = int(round(abs(value) * 60))
+    minutes = round(abs(value) * 60)
     return f"{minutes // 60} {minutes % 60:02d} {negative if value < 0 else positive}"
 
 
 def site_wkt_number(value: Decimal) -> str:
     """The site's WKT: degrees, then the minutes as decimals (77°30'W is -77.3)."""
-    minutes = int(round(abs(value) * 60))
+    minutes = round(abs(value) * 60)
     degrees, rest = divmod(minutes, 60)
     text = f"{degrees}.{rest:02d}".rstrip("0").rstrip(".")
     return f"-{text}" if value < 0 and minutes else text
@@ -304,10 +304,26 @@ def render(profile: Profile) -> tuple[str, dict[int, str]]:
 
 # --- Random profiles ------------------------------------------------------------------------
 
-WORDS = (
-    "migration development labour diaspora partnerships skills mobility remittances data "
-    "coherence integration protection return youth women cities climate recruitment"
-).split()
+WORDS = [
+    "migration",
+    "development",
+    "labour",
+    "diaspora",
+    "partnerships",
+    "skills",
+    "mobility",
+    "remittances",
+    "data",
+    "coherence",
+    "integration",
+    "protection",
+    "return",
+    "youth",
+    "women",
+    "cities",
+    "climate",
+    "recruitment",
+]
 NOTES = [
     "Left-over",
     "for Assistance in translation costs",

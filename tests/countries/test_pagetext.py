@@ -327,13 +327,16 @@ def test_dated_notes_place_their_block():
         "Subscribe to Testland"
     )
     reading = read_page(page, catalogue)
-    assert [b.candidates for b in reading.blocks][0] == ["2010"]
+    assert next(b.candidates for b in reading.blocks) == ["2010"]
     assert reading.blocks[1].candidates[0] == "2013-2014"  # after 2012, still open
     assert reading.open_blocks == [reading.blocks[1]]
 
 
 def test_the_site_wkt_writes_minutes_as_decimals():
-    page = "Official Name\nRepublic of Ecuador\nISO2 Code\nEC\nISO3 Code\nECU\nPOINT (-77.3 -2)\nSubscribe to Ecuador"
+    page = (
+        "Official Name\nRepublic of Ecuador\nISO2 Code\nEC\nISO3 Code\nECU\n"
+        "POINT (-77.3 -2)\nSubscribe to Ecuador"
+    )
     header = read_page(page, data_catalogue()).header
     assert (header.longitude, header.latitude) == (Decimal("-77.5"), Decimal(-2))
     labelled = page.replace(
