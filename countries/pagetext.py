@@ -886,19 +886,28 @@ def read_practices(
 # Checks -------------------------------------------------------------------------------------
 
 
-def check_country(reading: PageReading, *, names: Iterable[str], iso2: str, iso3: str) -> None:
-    """Refuse a page that names another country: by its ISO codes, or, without them, by its
-    official name and the country of its "Subscribe to" line."""
+def check_country(
+    reading: PageReading,
+    *,
+    names: Iterable[str],
+    iso2: str,
+    iso3: str,
+    other_names: Iterable[str] = (),
+) -> None:
+    """Refuse a page that names another country: by its ISO codes; by its official name or
+    "Subscribe to" country when one names another country (`other_names`); or when none of
+    them names this one. A name that matches no country at all (the site spells some names
+    its own way) is not a reason on its own."""
     header = reading.header
     if header.iso3 and header.iso3 != iso3:
         raise WrongCountry(f"The page is for ISO3 {header.iso3}, not {iso3}.")
     if header.iso2 and header.iso2 != iso2:
         raise WrongCountry(f"The page is for ISO2 {header.iso2}, not {iso2}.")
     known = {title_key(name) for name in names if name}
+    others = {title_key(name) for name in other_names if name} - known
     page_names = [n for n in (header.official_name, reading.subscribe_name) if n]
-    if header.iso3 or header.iso2:
-        return
-    if page_names and not any(title_key(name) in known for name in page_names):
+    foreign = [n for n in page_names if title_key(n) in others]
+    if foreign or (page_names and not any(title_key(n) in known for n in page_names)):
         raise WrongCountry(
             f"The page is for {' / '.join(page_names)}, not {' / '.join(sorted(known))}."
         )

@@ -555,8 +555,13 @@ def page_import(
     result says, line by line, what the import would do.
     """
     reading = read_page(text, catalogue or page_catalogue())
+    others = Country.objects.exclude(pk=country.pk).values_list("name", "official_name")
     check_country(
-        reading, names=[country.name, country.official_name], iso2=country.iso2, iso3=country.iso3
+        reading,
+        names=[country.name, country.official_name],
+        iso2=country.iso2,
+        iso3=country.iso3,
+        other_names=[name for pair in others for name in pair],
     )
     if choices:
         reading.choose(choices)

@@ -241,6 +241,15 @@ def test_a_page_for_another_country_is_refused():
     with pytest.raises(WrongCountry, match="Kingdom of Morocco / Morocco"):
         check_country(reading, names=["Tunisia", "Republic of Tunisia"], iso2="TN", iso3="TUN")
     check_country(reading, names=["Morocco", "Kingdom of Morocco"], iso2="MA", iso3="MAR")
+    # One name for this country and one for another: refused.
+    mixed = read_page(
+        MOROCCO.replace("Kingdom of Morocco", "Republic of Tunisia"), data_catalogue()
+    )
+    with pytest.raises(WrongCountry, match="Republic of Tunisia / Morocco"):
+        check_country(
+            mixed, names=["Tunisia", "Republic of Tunisia"], iso2="TN", iso3="TUN",
+            other_names=["Morocco", "Kingdom of Morocco"],
+        )  # fmt: skip
     with_codes = MOROCCO.replace("ISO2 Code\nISO3 Code", "ISO2 Code\nTN\nISO3 Code\nTUN")
     coded = read_page(with_codes, data_catalogue())
     assert (coded.header.iso2, coded.header.iso3) == ("TN", "TUN")

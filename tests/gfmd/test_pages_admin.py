@@ -55,7 +55,8 @@ def sections(html: str) -> dict[str, list[tuple[str, str]]]:
         r'<section class="page-year" id="year-([^"]+)">(.*?)</section>', html, re.S
     ):
         found[key] = re.findall(
-            r'<tr class="status-[^"]+">\s*<th scope="row">(\d+)</th>.*?<td class="page-status">([^<]+)</td>',
+            r'<tr class="status-[^"]+">\s*<th scope="row">(\d+)</th>'
+            r'.*?<td class="page-status">([^<]+)</td>',
             body,
             re.S,
         )
