@@ -377,10 +377,10 @@ def read_page(text: str, catalogue: Catalogue) -> PageReading:
         content = content[:-1]
 
     header, rest = read_header(content, unread)
-    practice_starts = [k for k in range(1, len(rest)) if SUBMITTED.match(rest[k][1]) and k >= 1]
+    practice_starts = [k for k in range(1, len(rest)) if SUBMITTED.match(rest[k][1])]
     profile_end = practice_starts[0] - 1 if practice_starts else len(rest)
     blocks = read_blocks(rest[:profile_end], catalogue, unread)
-    practices = read_practices(rest[profile_end:], practice_starts, profile_end, unread)
+    practices = read_practices(rest[profile_end:], practice_starts, profile_end)
     place_blocks(blocks, catalogue)
     unread.sort(key=lambda item: item.number)
     return PageReading(
@@ -855,7 +855,7 @@ def read_contribution_line(line: Line) -> ContributionRecord:
 
 
 def read_practices(
-    content: list[tuple[int, str]], starts: list[int], offset: int, unread: list[Unread]
+    content: list[tuple[int, str]], starts: list[int], offset: int
 ) -> list[PracticeRecord]:
     """`content` starts at the first practice's title; `starts` index "Submitted by" lines
     in the whole list that `offset` cut."""

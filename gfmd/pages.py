@@ -146,8 +146,11 @@ class Row:
 @dataclass
 class Rows:
     resource: type[GfmdResource]
-    headers: list[str]
+    headers: list[str] = field(default_factory=list)  # the resource's import columns
     rows: list[Row] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.headers = self.headers or list(self.resource._meta.fields)
 
     def add(self, values: dict[str, Any], *results: LineResult) -> None:
         self.rows.append(Row(values, list(results)))
@@ -180,46 +183,14 @@ class PagePlan:
         self.reading = reading
         self.problems: list[str] = []
         self.sections: list[Section] = []
-        self.country_rows = Rows(
-            CountryResource,
-            [
-                "iso3",
-                "iso2",
-                "name",
-                "slug",
-                "official_name",
-                "latitude",
-                "longitude",
-                "region",
-                "subregion",
-            ],
-        )
-        self.roundtables = Rows(RoundtableResource, ["forum_year", "number", "title"])
-        self.meetings = Rows(
-            ThematicMeetingResource,
-            ["forum_year", "title", "kind", "start_date", "end_date", "city", "host_country"],
-        )
-        self.attendance = Rows(
-            AttendanceResource,
-            [
-                "country",
-                "forum_year",
-                "attended_meeting",
-                "attended_prep_meetings",
-                "attended_summit",
-                "contribution_recorded",
-            ],
-        )
-        self.roles = Rows(
-            RoundtableRoleResource, ["country", "forum_year", "role", "roundtable", "session"]
-        )
-        self.participations = Rows(
-            ThematicMeetingParticipationResource, ["forum_year", "meeting", "country", "role"]
-        )
-        self.contributions = Rows(
-            ContributionResource,
-            ["country", "forum_year", "amount", "currency", "earmarked", "note"],
-        )
+        self.country_rows = Rows(CountryResource)
+        self.roundtables = Rows(RoundtableResource)
+        self.meetings = Rows(ThematicMeetingResource)
+        self.attendance = Rows(AttendanceResource)
+        self.roles = Rows(RoundtableRoleResource)
+        self.participations = Rows(ThematicMeetingParticipationResource)
+        self.contributions = Rows(ContributionResource)
+        # Not every column of a practice: the page has no themes, partners or links to set.
         self.practices = Rows(
             PracticeResource,
             ["slug", "title", "description", "submitted_by_name", "submitted_on", "countries"],

@@ -25,6 +25,7 @@ from countries.pagetext import (
     read_page,
     read_role_line,
 )
+from tests.countries.test_morocco_page import year_table
 from tests.pages import Profile, data_catalogue, data_profile, random_catalogue, random_profile
 from tests.pages import render as render_page
 
@@ -40,16 +41,6 @@ MEETING_ROLES = {"Co-Chair": "co_chair", "Attended": "attended", "Participated":
 
 
 # --- The corrected year table, as records ---------------------------------------------------
-
-
-def year_table() -> dict[str, dict[str, str]]:
-    rows = [
-        [cell.strip() for cell in line.strip().strip("|").split("|")]
-        for line in (REFERENCE / "morocco-by-year.md").read_text().splitlines()
-        if line.startswith("|")
-    ]
-    header, _rule, *body = rows
-    return {row[0]: dict(zip(header, row, strict=True)) for row in body}
 
 
 def table_roles(cell: str) -> list[tuple]:

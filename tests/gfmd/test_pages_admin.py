@@ -211,3 +211,17 @@ def test_a_staff_member_without_a_group_gets_403(client, morocco):
     assert client.get(url(morocco)).status_code == 200
     client.force_login(UserFactory(username="bare", is_staff=True))
     assert client.get(url(morocco)).status_code == 403
+
+
+def test_a_cut_off_copy_and_an_unreadable_line_are_shown_with_their_numbers(editor_client, morocco):
+    lines = TEXT.splitlines()
+    lines.insert(16, "  • Morocco sent a letter of support")  # line 17, in 2008's roles
+    cut = "\n".join(lines[:35]) + "\n" + lines[35][:20]  # stops in line 36
+    html = editor_client.post(url(morocco), {"text": cut, "preview": "Preview"}).content.decode()
+    assert "The copy stops at line 36: it was cut off there." in html
+    unread = re.search(r'<section class="page-unread">(.*?)</section>', html, re.S)[1]
+    assert re.findall(r'<th scope="row">(\d+)</th><td>([^<]*)</td>', unread) == [
+        ("17", "Morocco sent a letter of support"),
+        ("36", lines[35][:20].strip()),
+    ]
+    assert list(sections(html)) == ["country", "2007", "2008", "2009", "2010"]
