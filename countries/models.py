@@ -353,6 +353,8 @@ class RoundtableRole(TimeStampedModel):
         CO_CHAIR = "co_chair", _("Co-Chair")
         TEAM_MEMBER = "team_member", _("Team Member")
         COORDINATOR = "coordinator", _("Coordinator")
+        COORDINATOR_CO_CHAIR = "coordinator_co_chair", _("Coordinator and Co-Chair")
+        RAPPORTEUR = "rapporteur", _("Rapporteur")
         NO_PARTICIPATION = "no_participation", _("No Participation")
 
     country = country_link("roundtable_roles")
@@ -404,7 +406,14 @@ class RoundtableRole(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    role__in=["co_chair", "team_member", "coordinator", "no_participation"]
+                    role__in=[
+                        "co_chair",
+                        "team_member",
+                        "coordinator",
+                        "coordinator_co_chair",
+                        "rapporteur",
+                        "no_participation",
+                    ]
                 ),
                 name="roundtable_role_valid_role",
             ),
@@ -495,8 +504,10 @@ class ThematicMeeting(TimeStampedModel):
 class ThematicMeetingParticipation(TimeStampedModel):
     class Role(models.TextChoices):
         CO_CHAIR = "co_chair", _("Co-Chair")
+        CHAIR = "chair", _("Chair")
         ATTENDED = "attended", _("Attended")
         PARTICIPATED = "participated", _("Participated")
+        CO_CONVENER = "co_convener", _("Co-Convener")
 
     meeting = models.ForeignKey(
         ThematicMeeting,
@@ -520,7 +531,9 @@ class ThematicMeetingParticipation(TimeStampedModel):
                 violation_error_message=_("This country is already listed for that meeting."),
             ),
             models.CheckConstraint(
-                condition=Q(role__in=["co_chair", "attended", "participated"]),
+                condition=Q(
+                    role__in=["co_chair", "chair", "attended", "participated", "co_convener"]
+                ),
                 name="thematic_participation_valid_role",
             ),
         ]

@@ -88,6 +88,8 @@ def quoted_list(titles: list[str]) -> str:
 
 ROLE_PHRASES = {
     ThematicMeetingParticipation.Role.CO_CHAIR: "Co-Chair in",
+    ThematicMeetingParticipation.Role.CHAIR: "Chair in",
+    ThematicMeetingParticipation.Role.CO_CONVENER: "Co-Convener in",
     ThematicMeetingParticipation.Role.ATTENDED: "Attended",
     ThematicMeetingParticipation.Role.PARTICIPATED: "Participated in",
 }

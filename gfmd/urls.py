@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from gfmd import views
+from gfmd import pages_admin, views
 from opendata.urls import root_urlpatterns as opendata_root_urls
 
 urlpatterns = [
@@ -14,5 +14,11 @@ urlpatterns = [
     path("", include("subscriptions.urls")),
     path("", include("opendata.urls")),
     *opendata_root_urls,
+    # A country's "Read a page from the current site" (writes practices too: top layer).
+    path(
+        "admin/countries/country/<path:object_id>/read-page/",
+        admin.site.admin_view(pages_admin.read_page_view),
+        name="country_read_page",
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -96,7 +96,7 @@ def test_a_roundtable_is_named_by_its_number_within_the_row_year(world):
     assert preview.error_messages() == [
         "row 2: unknown roundtable '1.2' in forum year 2011",
         "row 3: unknown role 'Chair' (use one of: Co-Chair, Team Member, Coordinator, "
-        "No Participation)",
+        "Coordinator and Co-Chair, Rapporteur, No Participation)",
     ]
 
 
