@@ -10,6 +10,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.history import GuardedHistoryAdmin
 from countries.models import (
     Attendance,
     Contribution,
@@ -31,7 +32,6 @@ from countries.resources import (
     ThematicMeetingResource,
     profile_workbook,
 )
-from gfmd.history import GuardedHistoryAdmin
 from gfmd.importexport import XLSX, GfmdImportExportMixin
 from subscriptions.admin_mixins import RecordsCountryUpdates
 

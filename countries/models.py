@@ -7,8 +7,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import TimeStampedModel
 from countries import geo
-from gfmd.models import TimeStampedModel
 
 iso2_validator = RegexValidator(r"^[A-Z]{2}$", _("Enter two capital letters, e.g. MA."))
 iso3_validator = RegexValidator(r"^[A-Z]{3}$", _("Enter three capital letters, e.g. MAR."))

@@ -6,6 +6,7 @@ from django.db.models import Count, Prefetch, Q
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
+from core.pagination import ForgivingPaginationMixin
 from countries.filters import CountryFilter
 from countries.models import (
     Country,
@@ -15,7 +16,6 @@ from countries.models import (
     attended_anything,
 )
 from countries.profile import country_profile
-from gfmd.pagination import ForgivingPaginationMixin
 from practices.models import PracticeSubmission
 from subscriptions.models import CountryUpdate
 

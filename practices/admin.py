@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from gfmd.history import GuardedHistoryAdmin
+from core.history import GuardedHistoryAdmin
 from gfmd.importexport import GfmdImportExportMixin
 from practices.emails import MODERATE_PERMISSION
 from practices.forms import PracticeAdminForm, RejectionForm

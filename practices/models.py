@@ -11,8 +11,8 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import TimeStampedModel
 from countries.models import Country, ForumYear
-from gfmd.models import TimeStampedModel
 
 
 class Theme(models.Model):

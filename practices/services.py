@@ -12,9 +12,9 @@ from django.utils.html import linebreaks
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core.ratelimit import RateLimit
 from countries.models import Country, ForumYear
 from countries.profile import countries_shown_with
-from gfmd.ratelimit import RateLimit
 from practices.models import PracticeSubmission, Theme
 from practices.tasks import practice_acknowledgement_task, practice_moderators_notify_task
 from subscriptions.models import CountryUpdate

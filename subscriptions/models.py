@@ -8,8 +8,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from core.mailboxes import address_canonical
 from countries.models import Country
-from gfmd.mailboxes import address_canonical
 
 
 class CountryUpdateQuerySet(models.QuerySet):

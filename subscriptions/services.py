@@ -17,9 +17,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from core.mailboxes import address_canonical, mailbox_key, mailbox_lock
 from countries.models import Country
 from countries.profile import Snapshot, describe_profile_changes, profile_lines
-from gfmd.mailboxes import address_canonical, mailbox_key, mailbox_lock
 from subscriptions import emails, tasks
 from subscriptions.models import (
     CountryUpdate,

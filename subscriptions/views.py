@@ -15,8 +15,8 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import FormView
 
+from core.ratelimit import RateLimit, client_address
 from countries.models import Country
-from gfmd.ratelimit import RateLimit, client_address
 from subscriptions import services
 from subscriptions.forms import ManageForm, SubscribeForm
 from subscriptions.models import CountryUpdate, Subscription

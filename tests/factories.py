@@ -11,6 +11,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core.mailboxes import mailbox_key
 from countries.models import (
     Attendance,
     Contribution,
@@ -21,7 +22,6 @@ from countries.models import (
     ThematicMeeting,
     ThematicMeetingParticipation,
 )
-from gfmd.mailboxes import mailbox_key
 from practices.models import PracticeSubmission, Theme
 from subscriptions.models import CountryUpdate, Delivery, Subscription
 
