@@ -11,10 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.history import GuardedHistoryAdmin
+from countries.admin_mixins import RecordsCountryUpdates
 from countries.models import (
     Attendance,
     Contribution,
     Country,
+    CountryUpdate,
     ForumYear,
     Roundtable,
     RoundtableRole,
@@ -33,7 +35,6 @@ from countries.resources import (
     profile_workbook,
 )
 from gfmd.importexport import XLSX, GfmdImportExportMixin
-from subscriptions.admin_mixins import RecordsCountryUpdates
 
 
 class ParticipationFilter(admin.SimpleListFilter):
@@ -293,3 +294,23 @@ class ContributionAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHis
     search_fields = ["country__name", "country__iso3", "note"]
     ordering = ["forum_year__sort_year", "country__name"]
     autocomplete_fields = ["country", "forum_year"]
+
+
+@admin.register(CountryUpdate)
+class CountryUpdateAdmin(admin.ModelAdmin):
+    """Written only by the site (countries.services): staff look, they do not edit."""
+
+    list_display = ["created_at", "country", "headline", "source"]
+    list_filter = ["source", ("country", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["country"]
+    search_fields = ["summary", "country__name"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

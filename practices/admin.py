@@ -17,13 +17,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from core.history import GuardedHistoryAdmin
+from countries.admin_mixins import RecordsCountryUpdates
 from gfmd.importexport import GfmdImportExportMixin
 from practices.emails import MODERATE_PERMISSION
 from practices.forms import PracticeAdminForm, RejectionForm
 from practices.models import PracticeSubmission, Theme
 from practices.resources import PracticeResource, ThemeResource
 from practices.services import practice_publish, practice_reject
-from subscriptions.admin_mixins import RecordsCountryUpdates
 
 
 @admin.register(PracticeSubmission)

@@ -197,6 +197,11 @@ class PracticeSubmission(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("practices:detail", kwargs={"slug": self.slug})
 
+    def countries_shown_on(self) -> set[int]:
+        """The countries whose page shows the practice (or would, once published): asked by
+        countries.profile.countries_shown_with, which does not know this model."""
+        return set(self.countries.values_list("pk", flat=True)) if self.pk else set()
+
     @property
     def plain_description(self) -> str:
         """The description as one line of text, for excerpts: paragraphs do not run together."""

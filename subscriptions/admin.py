@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from countries.models import Country
 from gfmd.importexport import GfmdExportMixin
 from subscriptions import services
-from subscriptions.models import CountryUpdate, Delivery, Subscription
+from subscriptions.models import Delivery, Subscription
 from subscriptions.resources import SubscriptionResource
 
 
@@ -117,15 +117,6 @@ class SubscriptionAdmin(GfmdExportMixin, admin.ModelAdmin):
                 % {"count": skipped},
                 messages.WARNING,
             )
-
-
-@admin.register(CountryUpdate)
-class CountryUpdateAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "country", "headline", "source"]
-    list_filter = ["source", ("country", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["country"]
-    search_fields = ["summary", "country__name"]
-    date_hierarchy = "created_at"
 
 
 class DeliveryStateFilter(admin.SimpleListFilter):

@@ -16,6 +16,7 @@ from countries.models import (
     Attendance,
     Contribution,
     Country,
+    CountryUpdate,
     ForumYear,
     Roundtable,
     RoundtableRole,
@@ -23,7 +24,7 @@ from countries.models import (
     ThematicMeetingParticipation,
 )
 from practices.models import PracticeSubmission, Theme
-from subscriptions.models import CountryUpdate, Delivery, Subscription
+from subscriptions.models import Delivery, Subscription
 
 
 def _letters(n: int, width: int) -> str:
