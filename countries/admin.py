@@ -10,6 +10,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
 from core.history import GuardedHistoryAdmin
 from countries.admin_mixins import RecordsCountryUpdates
 from countries.models import (
@@ -297,20 +298,11 @@ class ContributionAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHis
 
 
 @admin.register(CountryUpdate)
-class CountryUpdateAdmin(admin.ModelAdmin):
-    """Written only by the site (countries.services): staff look, they do not edit."""
+class CountryUpdateAdmin(ReadOnlyAdmin):
+    """Written only by the site (countries.services)."""
 
     list_display = ["created_at", "country", "headline", "source"]
     list_filter = ["source", ("country", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["country"]
     search_fields = ["summary", "country__name"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
