@@ -25,7 +25,13 @@ LAYERS = {
     "subscriptions": {"core", "imports", "countries", "practices"},
     "gfmd": {"core", "imports", "countries", "practices", "subscriptions"},
 }
-PACKAGES = set(LAYERS)
+# The project's packages: every folder of the root that is a Django app or the project.
+FOUND_PACKAGES = {
+    path.parent.name
+    for path in [*ROOT.glob("*/apps.py"), *ROOT.glob("*/settings.py")]
+    if (path.parent / "__init__.py").exists()
+}
+PACKAGES = set(LAYERS) & FOUND_PACKAGES
 
 # Modules left out of every check for now, with every import to or from them: the import
 # machinery and the reference-data loader still cross the layers both ways.
@@ -154,6 +160,11 @@ def checked_graph() -> dict[str, set[str]]:
         for module, targets in GRAPH.items()
         if module not in TEMPORARY_MODULES
     }
+
+
+def test_every_package_has_a_layer():
+    """A new app must say where it sits (and every package listed must exist)."""
+    assert set(LAYERS) == FOUND_PACKAGES, "add the new app to LAYERS, with what it may import"
 
 
 def test_every_package_is_read():
