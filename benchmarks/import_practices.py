@@ -113,11 +113,10 @@ def run(rows: int) -> None:
     from django.db import connection, transaction
     from django.test import override_settings
 
-    from countries.models import Country, ForumYear
+    from countries.models import Country, CountryUpdate, ForumYear
     from gfmd.importexport import CSV
     from practices.models import PracticeSubmission, Theme
     from practices.resources import PracticeResource
-    from subscriptions.models import CountryUpdate
 
     call_command("migrate", verbosity=0)
     codes = [f"Q{chr(65 + n // 26)}{chr(65 + n % 26)}" for n in range(COUNTRIES)]

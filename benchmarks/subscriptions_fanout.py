@@ -137,10 +137,10 @@ def measure(accepted) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from countries.models import Country
+    from countries.models import Country, CountryUpdate
+    from countries.services import country_update_record
     from subscriptions import emails, tasks
-    from subscriptions.models import CountryUpdate, Delivery, Subscription
-    from subscriptions.services import country_update_record
+    from subscriptions.models import Delivery, Subscription
 
     call_command("migrate", verbosity=0)
     CountryUpdate.objects.all().delete()

@@ -10,10 +10,14 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
+from core.history import GuardedHistoryAdmin
+from countries.admin_mixins import RecordsCountryUpdates
 from countries.models import (
     Attendance,
     Contribution,
     Country,
+    CountryUpdate,
     ForumYear,
     Roundtable,
     RoundtableRole,
@@ -31,9 +35,7 @@ from countries.resources import (
     ThematicMeetingResource,
     profile_workbook,
 )
-from gfmd.history import GuardedHistoryAdmin
 from gfmd.importexport import XLSX, GfmdImportExportMixin
-from subscriptions.admin_mixins import RecordsCountryUpdates
 
 
 class ParticipationFilter(admin.SimpleListFilter):
@@ -293,3 +295,14 @@ class ContributionAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHis
     search_fields = ["country__name", "country__iso3", "note"]
     ordering = ["forum_year__sort_year", "country__name"]
     autocomplete_fields = ["country", "forum_year"]
+
+
+@admin.register(CountryUpdate)
+class CountryUpdateAdmin(ReadOnlyAdmin):
+    """Written only by the site (countries.services)."""
+
+    list_display = ["created_at", "country", "headline", "source"]
+    list_filter = ["source", ("country", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["country"]
+    search_fields = ["summary", "country__name"]
+    date_hierarchy = "created_at"

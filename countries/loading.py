@@ -22,15 +22,15 @@ from countries.models import (
     Attendance,
     Contribution,
     Country,
+    CountryUpdate,
     ForumYear,
     Roundtable,
     RoundtableRole,
     ThematicMeeting,
     ThematicMeetingParticipation,
 )
+from countries.services import CountryUpdateRecorder, country_updates_recorded
 from practices.models import PracticeSubmission
-from subscriptions.models import CountryUpdate
-from subscriptions.services import CountryUpdateRecorder, country_updates_recorded
 
 CHANGE_REASON = "Reference data loaded (load_gfmd_data)"
 M = TypeVar("M", bound=models.Model)

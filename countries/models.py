@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -7,8 +9,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import TimeStampedModel
 from countries import geo
-from gfmd.models import TimeStampedModel
 
 iso2_validator = RegexValidator(r"^[A-Z]{2}$", _("Enter two capital letters, e.g. MA."))
 iso3_validator = RegexValidator(r"^[A-Z]{3}$", _("Enter three capital letters, e.g. MAR."))
@@ -624,3 +626,47 @@ class Contribution(TimeStampedModel):
         if self.note:
             parts.append(f"({self.note})")
         return " ".join(parts)
+
+
+class CountryUpdateQuerySet(models.QuerySet):
+    def for_country(self, country: Country) -> CountryUpdateQuerySet:
+        return self.filter(country=country)
+
+    def in_period(self, start: datetime.datetime, end: datetime.datetime) -> CountryUpdateQuerySet:
+        return self.filter(created_at__gte=start, created_at__lt=end)
+
+
+class CountryUpdate(models.Model):
+    """A change that a reader of a country's page would see: the record of a country's
+    changes (countries.services records it), from which subscriptions notify."""
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", _("Edited in the admin")
+        PRACTICE = "practice", _("Practice moderated")
+        IMPORT = "import", _("Imported")
+        DATA_LOAD = "data_load", _("Reference data loaded")
+
+    country = models.ForeignKey(
+        Country, on_delete=models.CASCADE, related_name="updates", verbose_name=_("country")
+    )
+    summary = models.TextField(
+        _("summary"), help_text=_("What changed, in words a reader understands.")
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True, db_index=True)
+
+    objects = CountryUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("country update")
+        verbose_name_plural = _("country updates")
+        indexes = [models.Index(fields=["country", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.country}: {self.summary[:60]}"
+
+    @property
+    def headline(self) -> str:
+        """The first line of the summary: a feed entry's title."""
+        return self.summary.strip().splitlines()[0] if self.summary.strip() else ""

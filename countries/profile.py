@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -26,12 +27,20 @@ from countries.models import (
     ThematicMeeting,
     ThematicMeetingParticipation,
 )
-from practices.models import PracticeSubmission
 
 HEADER_SECTION = "Country"
-PRACTICES_SECTION = "Practices"
 
 Snapshot = list[tuple[str, str]]
+# What the apps above countries show on a country's page, as snapshot lines (practices: the
+# titles of its published practices), registered by those apps (snapshot_lines_register)
+# so that countries imports none of them.
+_snapshot_lines: list[Callable[[Country], Snapshot]] = []
+
+
+def snapshot_lines_register(lines: Callable[[Country], Snapshot]) -> None:
+    """Add an app's part of every country page's snapshot (call it from AppConfig.ready)."""
+    if lines not in _snapshot_lines:
+        _snapshot_lines.append(lines)
 
 
 @dataclass
@@ -201,11 +210,12 @@ def country_profile(country: Country) -> list[YearSection]:
 def countries_shown_with(obj: models.Model) -> set[int]:
     """Primary keys of the countries whose page shows `obj` (or would, for a practice not
     published): as stored for a saved roundtable, meeting, year or practice; by its own
-    country field for a country's record."""
+    country field for a country's record. A record of an app above countries says it
+    itself, with a `countries_shown_on()` method (PracticeSubmission)."""
     if isinstance(obj, Country):
         return {obj.pk} if obj.pk else set()
-    if isinstance(obj, PracticeSubmission):
-        return set(obj.countries.values_list("pk", flat=True)) if obj.pk else set()
+    if shown_on := getattr(obj, "countries_shown_on", None):
+        return shown_on()
     if not isinstance(obj, Roundtable | ThematicMeeting | ForumYear):
         return {obj.country_id} if getattr(obj, "country_id", None) else set()
     if obj.pk is None:
@@ -244,9 +254,8 @@ def profile_lines(country: Country) -> Snapshot:
     ]
     for section in country_profile(country):
         snapshot += [(section.forum_year.label, line) for line in section.lines]
-    practices = PracticeSubmission.objects.published().for_country(country).order_by("title")
-    titles = practices.values_list("title", flat=True)
-    snapshot += [(PRACTICES_SECTION, f'"{title}"') for title in titles]
+    for lines in _snapshot_lines:
+        snapshot += lines(country)
     return snapshot
 
 

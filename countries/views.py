@@ -6,18 +6,17 @@ from django.db.models import Count, Prefetch, Q
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
+from core.pagination import ForgivingPaginationMixin
 from countries.filters import CountryFilter
 from countries.models import (
     Country,
+    CountryUpdate,
     ForumYear,
     RoundtableRole,
     ThematicMeeting,
     attended_anything,
 )
 from countries.profile import country_profile
-from gfmd.pagination import ForgivingPaginationMixin
-from practices.models import PracticeSubmission
-from subscriptions.models import CountryUpdate
 
 RECENT_UPDATES_SHOWN = 5
 
@@ -37,9 +36,6 @@ class CountryDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         country = self.object
         context["sections"] = country_profile(country)
-        context["practices"] = (
-            PracticeSubmission.objects.published().for_country(country).newest_first()
-        )
         context["recent_updates"] = CountryUpdate.objects.for_country(country)[
             :RECENT_UPDATES_SHOWN
         ]

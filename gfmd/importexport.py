@@ -51,10 +51,9 @@ from import_export.instance_loaders import ModelInstanceLoader
 from import_export.resources import Diff, ModelResource
 from import_export.results import Result, RowResult
 
-from countries.models import Country, ForumYear
+from countries.models import Country, CountryUpdate, ForumYear
 from countries.profile import countries_shown_with
-from subscriptions.models import CountryUpdate
-from subscriptions.services import CountryUpdateRecorder
+from countries.services import CountryUpdateRecorder
 
 # --- Limits ---------------------------------------------------------------------------------
 

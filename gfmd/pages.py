@@ -29,6 +29,7 @@ from countries.datafiles import paragraphs_html
 from countries.models import (
     Contribution,
     Country,
+    CountryUpdate,
     ForumYear,
     Roundtable,
     RoundtableRole,
@@ -54,11 +55,10 @@ from countries.resources import (
     ThematicMeetingParticipationResource,
     ThematicMeetingResource,
 )
+from countries.services import country_updates_recorded
 from gfmd.importexport import GfmdResource
 from practices.models import PracticeSubmission
 from practices.resources import PracticeResource
-from subscriptions.models import CountryUpdate
-from subscriptions.services import country_updates_recorded
 
 __all__ = ["PageImport", "WrongCountry", "page_catalogue", "page_import"]
 

@@ -4,9 +4,8 @@ from typing import Any
 
 from django.views.generic import TemplateView
 
-from countries.models import Country
+from countries.models import Country, CountryUpdate
 from practices.models import PracticeSubmission
-from subscriptions.models import CountryUpdate
 
 
 class HomeView(TemplateView):

@@ -19,6 +19,7 @@ from countries.models import (
     Attendance,
     Contribution,
     Country,
+    CountryUpdate,
     ForumYear,
     RoundtableRole,
     ThematicMeeting,
@@ -27,7 +28,6 @@ from countries.models import (
 from opendata import serializers
 from practices.filters import PracticeFilter, Sort
 from practices.models import PracticeSubmission
-from subscriptions.models import CountryUpdate
 
 
 class CountryUpdateFilter(django_filters.FilterSet):

@@ -23,6 +23,7 @@ from countries.models import (
     Attendance,
     Contribution,
     Country,
+    CountryUpdate,
     ForumYear,
     Roundtable,
     RoundtableRole,
@@ -41,7 +42,6 @@ from countries.resources import (
 )
 from practices.models import PracticeSubmission, Theme
 from practices.resources import PracticeResource, ThemeResource
-from subscriptions.models import CountryUpdate
 from subscriptions.resources import CountryUpdateResource
 
 # Columns of the admin's practice export that the public never sees.

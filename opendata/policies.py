@@ -7,7 +7,7 @@ from django.conf import settings
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import AnonRateThrottle
 
-from gfmd.ratelimit import client_address
+from core.ratelimit import client_address
 
 
 class AnonymousThrottle(AnonRateThrottle):

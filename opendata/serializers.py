@@ -12,6 +12,7 @@ from countries.models import (
     Attendance,
     Contribution,
     Country,
+    CountryUpdate,
     ForumYear,
     Roundtable,
     RoundtableRole,
@@ -20,7 +21,6 @@ from countries.models import (
 )
 from countries.resources import CountryResource
 from practices.models import PracticeSubmission
-from subscriptions.models import CountryUpdate
 
 ATTENDANCE_FIELDS = [
     "attended_meeting",

@@ -16,14 +16,14 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from gfmd.history import GuardedHistoryAdmin
+from core.history import GuardedHistoryAdmin
+from countries.admin_mixins import RecordsCountryUpdates
 from gfmd.importexport import GfmdImportExportMixin
 from practices.emails import MODERATE_PERMISSION
 from practices.forms import PracticeAdminForm, RejectionForm
 from practices.models import PracticeSubmission, Theme
 from practices.resources import PracticeResource, ThemeResource
 from practices.services import practice_publish, practice_reject
-from subscriptions.admin_mixins import RecordsCountryUpdates
 
 
 @admin.register(PracticeSubmission)

@@ -11,8 +11,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from gfmd.mailboxes import mailbox_key
-from gfmd.ratelimit import RateLimit
+from core.mailboxes import mailbox_key
+from core.ratelimit import RateLimit
 from practices.models import PracticeSubmission
 
 MODERATE_PERMISSION = "practices.moderate_practicesubmission"

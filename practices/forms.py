@@ -6,7 +6,7 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gfmd.mailboxes import PlainEmailField
+from core.mailboxes import PlainEmailField
 from practices.filters import FIRST_YEAR, LAST_YEAR
 from practices.models import SUBMITTED_FIELDS, PracticeSubmission
 from practices.services import practice_description_sanitise

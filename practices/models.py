@@ -11,8 +11,8 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import TimeStampedModel
 from countries.models import Country, ForumYear
-from gfmd.models import TimeStampedModel
 
 
 class Theme(models.Model):
@@ -196,6 +196,11 @@ class PracticeSubmission(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("practices:detail", kwargs={"slug": self.slug})
+
+    def countries_shown_on(self) -> set[int]:
+        """The countries whose page shows the practice (or would, once published): asked by
+        countries.profile.countries_shown_with, which does not know this model."""
+        return set(self.countries.values_list("pk", flat=True)) if self.pk else set()
 
     @property
     def plain_description(self) -> str:

@@ -12,13 +12,12 @@ from django.utils.html import linebreaks
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from countries.models import Country, ForumYear
+from core.ratelimit import RateLimit
+from countries.models import Country, CountryUpdate, ForumYear
 from countries.profile import countries_shown_with
-from gfmd.ratelimit import RateLimit
+from countries.services import country_updates_recorded
 from practices.models import PracticeSubmission, Theme
 from practices.tasks import practice_acknowledgement_task, practice_moderators_notify_task
-from subscriptions.models import CountryUpdate
-from subscriptions.services import country_updates_recorded
 
 DESCRIPTION_TAGS = {"p", "br", "ul", "ol", "li", "a", "em", "strong", "b", "i", "blockquote"}
 DESCRIPTION_ATTRIBUTES = {"a": {"href", "title"}}

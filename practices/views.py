@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
-from gfmd.pagination import ForgivingPaginationMixin
-from gfmd.ratelimit import client_address
+from core.pagination import ForgivingPaginationMixin
+from core.ratelimit import client_address
 from practices.filters import FacetChoice, PracticeFilter, Sort
 from practices.forms import HONEYPOT_FIELD, PracticeSubmissionForm
 from practices.models import PracticeSubmission

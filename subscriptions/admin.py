@@ -9,24 +9,12 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import ReadOnlyAdmin
 from countries.models import Country
 from gfmd.importexport import GfmdExportMixin
 from subscriptions import services
-from subscriptions.models import CountryUpdate, Delivery, Subscription
+from subscriptions.models import Delivery, Subscription
 from subscriptions.resources import SubscriptionResource
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written only by the site: staff look, they do not edit."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(Subscription)
@@ -117,15 +105,6 @@ class SubscriptionAdmin(GfmdExportMixin, admin.ModelAdmin):
                 % {"count": skipped},
                 messages.WARNING,
             )
-
-
-@admin.register(CountryUpdate)
-class CountryUpdateAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "country", "headline", "source"]
-    list_filter = ["source", ("country", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["country"]
-    search_fields = ["summary", "country__name"]
-    date_hierarchy = "created_at"
 
 
 class DeliveryStateFilter(admin.SimpleListFilter):

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-from subscriptions.models import CountryUpdate, Subscription
+from countries.models import CountryUpdate
+from subscriptions.models import Subscription
 from subscriptions.tokens import LinkPaths, Purpose, link_path
 
 TEMPLATE_DIR = "subscriptions/email"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gfmd.mailboxes import PlainEmailField
+from core.mailboxes import PlainEmailField
 from subscriptions.models import Subscription
 
 

@@ -8,51 +8,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from countries.models import Country
-from gfmd.mailboxes import address_canonical
-
-
-class CountryUpdateQuerySet(models.QuerySet):
-    def for_country(self, country: Country) -> CountryUpdateQuerySet:
-        return self.filter(country=country)
-
-    def in_period(self, start: datetime.datetime, end: datetime.datetime) -> CountryUpdateQuerySet:
-        return self.filter(created_at__gte=start, created_at__lt=end)
-
-
-class CountryUpdate(models.Model):
-    """A change that a reader of a country's page would see: the unit of notification."""
-
-    class Source(models.TextChoices):
-        ADMIN = "admin", _("Edited in the admin")
-        PRACTICE = "practice", _("Practice moderated")
-        IMPORT = "import", _("Imported")
-        DATA_LOAD = "data_load", _("Reference data loaded")
-
-    country = models.ForeignKey(
-        Country, on_delete=models.CASCADE, related_name="updates", verbose_name=_("country")
-    )
-    summary = models.TextField(
-        _("summary"), help_text=_("What changed, in words a reader understands.")
-    )
-    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
-    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True, db_index=True)
-
-    objects = CountryUpdateQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = _("country update")
-        verbose_name_plural = _("country updates")
-        indexes = [models.Index(fields=["country", "-created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.country}: {self.summary[:60]}"
-
-    @property
-    def headline(self) -> str:
-        """The first line of the summary: a feed entry's title."""
-        return self.summary.strip().splitlines()[0] if self.summary.strip() else ""
+from core.mailboxes import address_canonical
+from countries.models import Country, CountryUpdate
 
 
 def new_secret() -> str:

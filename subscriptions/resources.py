@@ -5,8 +5,9 @@ The secret that signs an address's links stays out of every export.
 
 from __future__ import annotations
 
+from countries.models import CountryUpdate
 from gfmd.importexport import GfmdResource, country_field
-from subscriptions.models import CountryUpdate, Subscription
+from subscriptions.models import Subscription
 
 
 class SubscriptionResource(GfmdResource):

@@ -15,11 +15,11 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import FormView
 
-from countries.models import Country
-from gfmd.ratelimit import RateLimit, client_address
+from core.ratelimit import RateLimit, client_address
+from countries.models import Country, CountryUpdate
 from subscriptions import services
 from subscriptions.forms import ManageForm, SubscribeForm
-from subscriptions.models import CountryUpdate, Subscription
+from subscriptions.models import Subscription
 from subscriptions.tokens import (
     InvalidToken,
     Purpose,

@@ -11,19 +11,20 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core.mailboxes import mailbox_key
 from countries.models import (
     Attendance,
     Contribution,
     Country,
+    CountryUpdate,
     ForumYear,
     Roundtable,
     RoundtableRole,
     ThematicMeeting,
     ThematicMeetingParticipation,
 )
-from gfmd.mailboxes import mailbox_key
 from practices.models import PracticeSubmission, Theme
-from subscriptions.models import CountryUpdate, Delivery, Subscription
+from subscriptions.models import Delivery, Subscription
 
 
 def _letters(n: int, width: int) -> str:

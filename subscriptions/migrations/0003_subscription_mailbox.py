@@ -1,9 +1,9 @@
-"""Each subscription's inbox key (gfmd.mailboxes.mailbox_key), for the daily confirmation
+"""Each subscription's inbox key (core.mailboxes.mailbox_key), for the daily confirmation
 limits, filled in for the existing rows."""
 
 from django.db import migrations, models
 
-from gfmd.mailboxes import mailbox_key
+from core.mailboxes import mailbox_key
 
 
 def fill_mailboxes(apps, schema_editor):

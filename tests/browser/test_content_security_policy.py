@@ -59,7 +59,7 @@ def test_admin_pages_raise_no_csp_violation(page):
         "/admin/practices/practicesubmission/add/",
         "/admin/countries/country/import/",
         "/admin/countries/country/export/",
-        "/admin/subscriptions/countryupdate/",
+        "/admin/countries/countryupdate/",
         "/admin/two-factor/",
     ):
         response = page.goto(path)

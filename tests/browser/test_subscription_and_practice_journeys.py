@@ -12,9 +12,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
 
+from countries.services import country_update_record
 from practices.models import PracticeSubmission
 from subscriptions.models import Subscription
-from subscriptions.services import country_update_record
 from tests.factories import PracticeFactory, ThemeFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

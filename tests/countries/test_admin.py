@@ -13,12 +13,12 @@ from countries.models import (
     Attendance,
     Contribution,
     Country,
+    CountryUpdate,
     ForumYear,
     RoundtableRole,
     ThematicMeeting,
     ThematicMeetingParticipation,
 )
-from subscriptions.models import CountryUpdate
 from tests.admin_forms import FormData, add_inline_row, form_data
 from tests.factories import (
     AttendanceFactory,

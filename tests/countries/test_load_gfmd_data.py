@@ -14,6 +14,7 @@ from countries.models import (
     Attendance,
     Contribution,
     Country,
+    CountryUpdate,
     ForumYear,
     Roundtable,
     RoundtableRole,
@@ -21,7 +22,6 @@ from countries.models import (
     ThematicMeetingParticipation,
 )
 from practices.models import PracticeSubmission
-from subscriptions.models import CountryUpdate
 
 PROFILE_MODELS = [
     Roundtable,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from countries.models import Attendance
+from countries.models import Attendance, CountryUpdate
 from countries.resources import (
     AttendanceResource,
     ContributionResource,
@@ -10,7 +10,6 @@ from countries.resources import (
     RoundtableResource,
     RoundtableRoleResource,
 )
-from subscriptions.models import CountryUpdate
 from tests.factories import AttendanceFactory, RoundtableFactory, RoundtableRoleFactory
 from tests.importing import run_import
 

@@ -104,9 +104,9 @@ def test_bad_input_never_makes_a_server_error(route, client, staff):
         "/admin/practices/practicesubmission/?status=%00",
         "/admin/autocomplete/?term=%00&app_label=practices&model_name=practicesubmission"
         "&field_name=countries",
-        "/admin/subscriptions/countryupdate/?created_at__year=99999999999",
-        "/admin/subscriptions/countryupdate/?created_at__year=9999",
-        "/admin/subscriptions/countryupdate/?created_at__year=2020&created_at__month=13",
+        "/admin/countries/countryupdate/?created_at__year=99999999999",
+        "/admin/countries/countryupdate/?created_at__year=9999",
+        "/admin/countries/countryupdate/?created_at__year=2020&created_at__month=13",
         "/admin/countries/country/?region=Africa&id__gt=abc",
     ],
 )

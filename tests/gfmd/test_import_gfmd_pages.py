@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from countries.models import Attendance, Contribution, Country, RoundtableRole
-from subscriptions.models import CountryUpdate
+from countries.models import Attendance, Contribution, Country, CountryUpdate, RoundtableRole
 from tests.countries.test_pagetext import FLAGS, table_years
 
 REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"

@@ -6,7 +6,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from countries.models import Attendance, Contribution, Country, ThematicMeeting
+from countries.models import Attendance, Contribution, Country, CountryUpdate, ThematicMeeting
 from countries.resources import (
     AttendanceResource,
     ContributionResource,
@@ -21,7 +21,6 @@ from gfmd.importexport import (
     escape_formula,
     unescape_formula,
 )
-from subscriptions.models import CountryUpdate
 from tests.concurrency import at_once, meet_before_saving, require_postgres
 from tests.factories import AttendanceFactory
 from tests.importing import DATA, run_import

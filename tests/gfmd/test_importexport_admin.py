@@ -9,8 +9,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from countries.models import Attendance
-from subscriptions.models import CountryUpdate
+from countries.models import Attendance, CountryUpdate
 from tests.admin_forms import form_values
 from tests.factories import (
     AttendanceFactory,

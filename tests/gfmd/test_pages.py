@@ -11,6 +11,7 @@ from countries.models import (
     Attendance,
     Contribution,
     Country,
+    CountryUpdate,
     Roundtable,
     RoundtableRole,
     ThematicMeeting,
@@ -18,7 +19,6 @@ from countries.models import (
 )
 from gfmd.pages import WrongCountry, page_import
 from practices.models import PracticeSubmission
-from subscriptions.models import CountryUpdate
 from tests.factories import CountryFactory, ForumYearFactory, PracticeFactory, RoundtableFactory
 
 

@@ -14,11 +14,11 @@ from countries.models import (
     Attendance,
     Contribution,
     Country,
+    CountryUpdate,
     RoundtableRole,
     ThematicMeetingParticipation,
 )
 from practices.models import PracticeSubmission
-from subscriptions.models import CountryUpdate
 from tests.conftest import staff_in_group
 from tests.factories import UserFactory
 

@@ -7,8 +7,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from countries.models import CountryUpdate
 from practices.models import PracticeSubmission, Theme
-from subscriptions.models import CountryUpdate
 from tests.admin_forms import form_data
 from tests.factories import CountryFactory, PracticeFactory, ThemeFactory
 

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from countries.models import CountryUpdate
 from practices.models import PracticeSubmission
-from subscriptions.models import CountryUpdate
 from tests.admin_forms import form_data
 from tests.concurrency import at_once, meet_before_saving, require_postgres, staff_client
 from tests.factories import PracticeFactory

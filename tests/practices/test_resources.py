@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from countries.models import CountryUpdate
 from practices.models import PracticeSubmission
 from practices.resources import PracticeResource
-from subscriptions.models import CountryUpdate
 from tests.factories import PracticeFactory, ThemeFactory
 from tests.importing import run_import
 

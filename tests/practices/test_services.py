@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
+from countries.models import CountryUpdate
 from practices.models import PracticeSubmission
 from practices.services import (
     practice_description_sanitise,
@@ -14,7 +15,6 @@ from practices.services import (
     practice_slug_make,
     practice_submit,
 )
-from subscriptions.models import CountryUpdate
 from tests.factories import PracticeFactory
 
 

@@ -10,8 +10,10 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from subscriptions import services
-from subscriptions.models import CountryUpdate, Delivery, Subscription
+from countries.models import CountryUpdate
+from countries.services import country_update_record
+from subscriptions import sending
+from subscriptions.models import Delivery, Subscription
 from tests.factories import CountryUpdateFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +41,7 @@ def test_purge_subscriptions_dry_run_then_for_real(settings):
 
 
 def test_send_digests(morocco):
-    last_week = services.digest_due_period(timezone.now())
+    last_week = sending.digest_due_period(timezone.now())
     confirmed = timezone.make_aware(datetime.datetime.combine(last_week, datetime.time()))
     SubscriptionFactory(
         country=morocco,
@@ -61,7 +63,7 @@ def test_send_digests(morocco):
 def test_send_deliveries_sends_what_is_pending(morocco, settings):
     settings.EMAIL_SENDING_ENABLED = False
     SubscriptionFactory.create_batch(2, country=morocco)
-    services.country_update_record(country=morocco, summary="2018: added", source="admin")
+    country_update_record(country=morocco, summary="2018: added", source="admin")
     assert "EMAIL_SENDING_ENABLED is off" in run("send_deliveries")
     assert "2 delivery(ies) pending, 2 due now" in run("send_deliveries", "--dry-run")
 
@@ -88,7 +90,7 @@ def running_task(*, started: datetime.datetime, update: CountryUpdate) -> DBTask
 def test_the_sweep_closes_tasks_a_dead_worker_left_running_and_sends_their_emails(morocco):
     SubscriptionFactory.create_batch(2, country=morocco)
     # In a test transaction nothing commits, so no task sends them: the deliveries wait.
-    update = services.country_update_record(country=morocco, summary="2018", source="admin")
+    update = country_update_record(country=morocco, summary="2018", source="admin")
     now = timezone.now()
     abandoned = running_task(started=now - datetime.timedelta(hours=2), update=update)
     recent = running_task(started=now - datetime.timedelta(minutes=5), update=update)

@@ -8,8 +8,10 @@ from email import message_from_bytes, policy
 import pytest
 from django.test import Client
 
-from subscriptions import emails, services
-from subscriptions.models import CountryUpdate, Subscription
+from countries.models import CountryUpdate
+from countries.services import country_update_record
+from subscriptions import emails, sending
+from subscriptions.models import Subscription
 from tests.factories import SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,13 +25,13 @@ def parts(message) -> tuple[str, str]:
 
 def test_notification_headers_and_body_over_smtp(smtp_sink, morocco):
     subscription = SubscriptionFactory(country=morocco, email="reader@example.org")
-    update = services.country_update_record(
+    update = country_update_record(
         country=morocco,
         summary='2018: added Co-Chair in RT 2.1 "Migration & jobs"\nISO3 code: "MAR" changed',
         source=CountryUpdate.Source.ADMIN,
     )
 
-    assert services.deliveries_send(update=update).sent == 1
+    assert sending.deliveries_send(update=update).sent == 1
 
     [message] = smtp_sink.messages
     assert smtp_sink.recipients == [["reader@example.org"]]
@@ -61,7 +63,7 @@ def test_notification_headers_and_body_over_smtp(smtp_sink, morocco):
 
 def test_confirmation_over_smtp_has_the_link_and_no_unsubscribe_header(smtp_sink, morocco):
     pending = SubscriptionFactory(country=morocco, status=Subscription.Status.PENDING)
-    assert services.subscription_confirmation_send(subscription=pending)
+    assert sending.subscription_confirmation_send(subscription=pending)
     [message] = smtp_sink.messages
     assert message["Subject"] == "Confirm your subscription to Morocco (GFMD)"
     assert message["List-Unsubscribe"] is None

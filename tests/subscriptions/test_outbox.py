@@ -22,8 +22,10 @@ from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from subscriptions import services, tasks
-from subscriptions.models import CountryUpdate, Delivery
+from countries.models import CountryUpdate
+from countries.services import country_update_record
+from subscriptions import sending, tasks
+from subscriptions.models import Delivery
 from tests.factories import SubscriptionFactory
 from tests.processes import BASE_DIR, enqueue_in_database, require_postgres, subprocess_env
 from tests.subscriptions.conftest import RecordingHandler, free_port
@@ -34,7 +36,7 @@ def fan_out(country, subscribers: int) -> CountryUpdate:
     task would send them at once, so sending is off while they are written."""
     SubscriptionFactory.create_batch(subscribers, country=country)
     with override_settings(EMAIL_SENDING_ENABLED=False):
-        update = services.country_update_record(
+        update = country_update_record(
             country=country, summary="2018: added Co-Chair in RT 2.1", source="admin"
         )
     assert update.deliveries.pending().count() == subscribers
@@ -73,7 +75,7 @@ def test_permanent_refusals_fail_alone_and_the_rest_are_sent(smtp_sink, morocco,
     smtp_sink.refuse_rcpt[first] = "550 5.1.1 No such mailbox"
     smtp_sink.refuse_data[last] = "554 5.7.1 Message rejected as spam"
 
-    report = services.deliveries_send(update=update, batch_size=5, threads=threads)
+    report = sending.deliveries_send(update=update, batch_size=5, threads=threads)
 
     assert (report.sent, report.failed, report.retrying) == (10, 2, 0)
     got = statuses(update)
@@ -83,7 +85,7 @@ def test_permanent_refusals_fail_alone_and_the_rest_are_sent(smtp_sink, morocco,
     counts = smtp_sink.count_by_recipient()
     assert set(counts) == set(got) and set(counts.values()) == {1}
     # The next sweep sends nobody anything again.
-    assert services.deliveries_send().sent == 0
+    assert sending.deliveries_send().sent == 0
     assert len(smtp_sink.raw_messages) == 10
 
 
@@ -100,7 +102,7 @@ def test_temporary_refusals_are_retried_later_and_sent_once(smtp_sink, morocco, 
     smtp_sink.refuse_data[busy] = "451 4.3.0 Mailbox busy"
 
     before = timezone.now()
-    report = services.deliveries_send(update=update, batch_size=5, threads=threads)
+    report = sending.deliveries_send(update=update, batch_size=5, threads=threads)
 
     assert (report.sent, report.failed, report.retrying) == (9, 0, 3)
     got = statuses(update)
@@ -115,12 +117,12 @@ def test_temporary_refusals_are_retried_later_and_sent_once(smtp_sink, morocco, 
     assert len(smtp_sink.raw_messages) == 9
 
     # Not due yet: the sweep leaves them waiting.
-    assert services.deliveries_send().sent == 0
+    assert sending.deliveries_send().sent == 0
     smtp_sink.refuse_rcpt.clear()
     smtp_sink.drop.clear()
     smtp_sink.refuse_data.clear()
     make_due(update)
-    assert services.deliveries_send().sent == 3
+    assert sending.deliveries_send().sent == 3
     assert set(statuses(update)[greylisted][:2]) == {"sent", 2}
     assert_each_subscriber_got_exactly_one(smtp_sink, update)
 
@@ -139,7 +141,7 @@ def test_a_sender_refused_at_mail_from_fails_that_delivery_only(smtp_sink, moroc
         return "250 OK"
 
     smtp_sink.handle_MAIL = refuse_once
-    report = services.deliveries_send(update=update)
+    report = sending.deliveries_send(update=update)
     assert (report.sent, report.failed) == (2, 1)
     assert statuses(update)[first] == ("failed", 1, "553 5.7.1 Sender address rejected")
     assert len(smtp_sink.count_by_recipient()) == 2
@@ -159,7 +161,7 @@ def test_a_server_that_does_not_answer_in_time_is_tried_again(smtp_sink, morocco
         return await answer(server, session, envelope)
 
     smtp_sink.handle_DATA = slow_for_one
-    report = services.deliveries_send(update=update)
+    report = sending.deliveries_send(update=update)
     assert (report.sent, report.retrying) == (2, 1)
     status, attempts, error = statuses(update)[slow]
     assert (status, attempts) == ("pending", 1)
@@ -175,7 +177,7 @@ def test_a_delivery_refused_for_days_is_marked_failed(smtp_sink, morocco, settin
     attempts = 0
     while update.deliveries.pending().exists():
         make_due(update)
-        services.deliveries_send()
+        sending.deliveries_send()
         attempts += 1
     # 5 min, 15 min, 1 h, 4 h, 12 h five times and 6 h 40: 3 days of waits, 11 tries.
     assert attempts == 11
@@ -185,7 +187,7 @@ def test_a_delivery_refused_for_days_is_marked_failed(smtp_sink, morocco, settin
 def test_retry_delays_grow_up_to_the_limit(settings):
     settings.DELIVERY_RETRY_DAYS = 3
     waits = []
-    while (wait := services.retry_delay(attempts=len(waits) + 1)) is not None:
+    while (wait := sending.retry_delay(attempts=len(waits) + 1)) is not None:
         waits.append(wait)
     minutes = [w.total_seconds() / 60 for w in waits]
     assert minutes == [5, 15, 60, 240, 720, 720, 720, 720, 720, 400]
@@ -197,7 +199,7 @@ def test_an_unreachable_server_is_tried_once_per_run(morocco, settings, smtp_sin
     update = fan_out(morocco, 7)
     settings.EMAIL_PORT = free_port()  # nothing listens there
 
-    report = services.deliveries_send(update=update, batch_size=5)
+    report = sending.deliveries_send(update=update, batch_size=5)
 
     assert (report.sent, report.retrying, report.unreachable) == (0, 5, True)
     waiting = update.deliveries.filter(attempts=1)
@@ -316,11 +318,11 @@ def test_concurrent_senders_skip_a_delivery_another_one_holds(smtp_sink, morocco
     thread.start()
     try:
         assert locked.wait(timeout=10)
-        assert services.deliveries_send(update=update).sent == 2
+        assert sending.deliveries_send(update=update).sent == 2
         held.refresh_from_db()
         assert held.status == Delivery.Status.PENDING
     finally:
         release.set()
         thread.join()
-    assert services.deliveries_send(update=update).sent == 1
+    assert sending.deliveries_send(update=update).sent == 1
     assert_each_subscriber_got_exactly_one(smtp_sink, update)

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import OperationalError
 from django.utils import timezone
 
-from subscriptions import services
+from countries.services import country_update_record
 from subscriptions.models import Delivery, Subscription
 from subscriptions.schedule import Job, Scheduler, jobs
 from tests.factories import SubscriptionFactory
@@ -86,7 +86,7 @@ def test_run_scheduler_once_sweeps_and_purges(morocco, settings, mailoutbox):
         status=Subscription.Status.PENDING,
         confirmation_sent_at=timezone.now() - datetime.timedelta(days=8),
     )
-    services.country_update_record(country=morocco, summary="2018: added", source="admin")
+    country_update_record(country=morocco, summary="2018: added", source="admin")
     settings.EMAIL_SENDING_ENABLED = True
 
     call_command("run_scheduler", "--once", stdout=StringIO())

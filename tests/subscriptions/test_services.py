@@ -7,13 +7,13 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from subscriptions import services
-from subscriptions.models import CountryUpdate, Delivery, Subscription
+from countries.models import CountryUpdate
+from countries.services import country_update_record
+from subscriptions import sending, services
+from subscriptions.models import Delivery, Subscription
 from tests.factories import (
-    AttendanceFactory,
     CountryFactory,
     CountryUpdateFactory,
-    ForumYearFactory,
     SubscriptionFactory,
 )
 
@@ -24,7 +24,7 @@ Frequency = Subscription.Frequency
 
 
 def record(country, summary="2018: added Co-Chair in RT 2.1") -> CountryUpdate:
-    return services.country_update_record(
+    return country_update_record(
         country=country, summary=summary, source=CountryUpdate.Source.ADMIN
     )
 
@@ -81,69 +81,6 @@ class TestCountryUpdateRecord:
         update = record(morocco)
         with pytest.raises(IntegrityError), transaction.atomic():
             Delivery.objects.create(subscription=subscription, update=update)
-
-
-class TestCountryUpdatesRecorded:
-    """The one service that turns a change into country updates, for every caller."""
-
-    def test_one_update_per_country_whose_page_changed(self, morocco):
-        tunisia, bystander = CountryFactory(name="Tunisia"), CountryFactory()
-        year = ForumYearFactory(label="2018", sort_year=2018)
-
-        with services.country_updates_recorded(
-            source=CountryUpdate.Source.IMPORT, countries=[morocco.pk, bystander.pk]
-        ) as recorder:
-            AttendanceFactory(country=morocco, forum_year=year)
-            recorder.watch([tunisia.pk])
-            AttendanceFactory(country=tunisia, forum_year=year)
-
-        assert sorted(CountryUpdate.objects.values_list("country__name", "summary", "source")) == [
-            ("Morocco", "2018: added Attended Summit", "import"),
-            ("Tunisia", "2018: added Attended Summit", "import"),
-        ]
-        assert recorder.updates == list(CountryUpdate.objects.order_by("country_id"))
-
-    def test_a_page_is_read_once_before_the_first_write(self, morocco):
-        with services.country_updates_recorded(
-            source=CountryUpdate.Source.ADMIN, countries=[morocco.pk]
-        ) as recorder:
-            morocco.official_name = "Kingdom of Morocco (the)"
-            morocco.save()
-            recorder.watch([morocco.pk])  # already read: this does not read it again
-
-        assert CountryUpdate.objects.get().summary == (
-            'Official name: "Kingdom of Morocco" changed to "Kingdom of Morocco (the)"'
-        )
-
-    def test_nothing_a_reader_sees_records_nothing(self, morocco):
-        with services.country_updates_recorded(
-            source=CountryUpdate.Source.ADMIN, countries=[morocco.pk]
-        ):
-            morocco.region = "Somewhere else"  # not on the page
-            morocco.save()
-
-        assert not CountryUpdate.objects.exists()
-
-    def test_a_deleted_country_gets_no_update(self, morocco):
-        with services.country_updates_recorded(
-            source=CountryUpdate.Source.ADMIN, countries=[morocco.pk]
-        ):
-            morocco.delete()
-
-        assert not CountryUpdate.objects.exists()
-
-    def test_a_failed_change_records_nothing(self, morocco):
-        with (
-            pytest.raises(RuntimeError),
-            services.country_updates_recorded(
-                source=CountryUpdate.Source.ADMIN, countries=[morocco.pk]
-            ),
-        ):
-            AttendanceFactory(country=morocco)
-            raise RuntimeError("the change failed")
-
-        assert not CountryUpdate.objects.exists()
-        assert not morocco.attendances.exists()
 
 
 class TestSubscriptionRequest:
@@ -284,17 +221,17 @@ class TestSending:
         settings.EMAIL_SENDING_ENABLED = False
         SubscriptionFactory.create_batch(2, country=morocco)
         update = record(morocco)
-        report = services.deliveries_send(update=update)
+        report = sending.deliveries_send(update=update)
         assert (report.sent, mail.outbox) == (0, [])
         assert Delivery.objects.pending().count() == 2
 
         settings.EMAIL_SENDING_ENABLED = True
-        assert services.deliveries_send(update=update).sent == 2
+        assert sending.deliveries_send(update=update).sent == 2
 
     def test_kill_switch_stops_confirmations(self, morocco, settings):
         settings.EMAIL_SENDING_ENABLED = False
         pending = SubscriptionFactory(country=morocco, status=Status.PENDING)
-        assert services.subscription_confirmation_send(subscription=pending) is False
+        assert sending.subscription_confirmation_send(subscription=pending) is False
         assert mail.outbox == []
 
     def test_a_subscriber_who_left_meanwhile_gets_nothing(self, morocco):
@@ -303,15 +240,15 @@ class TestSending:
         Subscription.objects.filter(pk=leaving.pk).update(
             status=Status.UNSUBSCRIBED, unsubscribed_at=timezone.now()
         )
-        services.deliveries_send(update=update)
+        sending.deliveries_send(update=update)
         assert [m.to for m in mail.outbox] == [[staying.email]]
 
     def test_sends_in_batches_each_once(self, morocco):
         subscribers = SubscriptionFactory.create_batch(7, country=morocco)
         record(morocco)
-        assert services.deliveries_send(batch_size=3).sent == 7
+        assert sending.deliveries_send(batch_size=3).sent == 7
         assert sorted(m.to[0] for m in mail.outbox) == sorted(s.email for s in subscribers)
-        assert services.deliveries_send().sent == 0
+        assert sending.deliveries_send().sent == 0
 
 
 def week_of(day: datetime.date) -> datetime.date:
@@ -321,7 +258,7 @@ def week_of(day: datetime.date) -> datetime.date:
 class TestDigests:
     @pytest.fixture
     def last_week(self) -> datetime.date:
-        return services.digest_due_period(timezone.now())
+        return sending.digest_due_period(timezone.now())
 
     def at(self, day: datetime.date, hour: int) -> datetime.datetime:
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
@@ -351,7 +288,7 @@ class TestDigests:
         self.update_at(morocco, self.at(last_week - datetime.timedelta(days=1), 8), "Too early")
         self.update_at(morocco, self.at(last_week + datetime.timedelta(days=7), 8), "Too late")
 
-        report = services.digests_send_due()
+        report = sending.digests_send_due()
 
         assert report.sent == 2
         by_address = {m.to[0]: m for m in mail.outbox}
@@ -373,15 +310,15 @@ class TestDigests:
             confirmed_at=self.at(last_week - datetime.timedelta(days=3), 9),
         )
         self.update_at(morocco, self.at(last_week, 10), "2018: added Co-Chair")
-        assert services.digests_send_due().sent == 1
-        assert services.digests_send_due().sent == 0
+        assert sending.digests_send_due().sent == 1
+        assert sending.digests_send_due().sent == 0
         assert Delivery.objects.digests().count() == 1
         assert len(mail.outbox) == 1
 
     def test_period_is_the_last_complete_monday_to_sunday_week(self):
         wednesday = timezone.make_aware(datetime.datetime(2026, 3, 11, 15))
-        assert services.digest_period_start(wednesday) == datetime.date(2026, 3, 9)
-        assert services.digest_due_period(wednesday) == datetime.date(2026, 3, 2)
+        assert sending.digest_period_start(wednesday) == datetime.date(2026, 3, 9)
+        assert sending.digest_due_period(wednesday) == datetime.date(2026, 3, 2)
 
 
 class TestPurge:

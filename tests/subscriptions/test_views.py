@@ -13,8 +13,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from subscriptions import services
-from subscriptions.models import CountryUpdate, Delivery, Subscription
+from countries.models import CountryUpdate
+from countries.services import country_update_record
+from subscriptions import sending
+from subscriptions.models import Delivery, Subscription
 from subscriptions.tokens import Purpose, link_path, make_token
 from tests.factories import CountryFactory, CountryUpdateFactory, SubscriptionFactory
 
@@ -465,7 +467,7 @@ class TestCountryPageAndFeed:
         )
 
     def test_feed_lists_the_country_updates_newest_first(self, client, morocco):
-        services.country_update_record(
+        country_update_record(
             country=morocco,
             summary='2018: added Co-Chair in RT 2.1 "Jobs"\n2019: removed Team Member',
             source=CountryUpdate.Source.ADMIN,
@@ -495,10 +497,10 @@ class TestCountryPageAndFeed:
 
 def test_sent_deliveries_are_not_affected_by_a_later_unsubscribe(client, morocco):
     subscription = SubscriptionFactory(country=morocco)
-    update = services.country_update_record(
+    update = country_update_record(
         country=morocco, summary="2018: added", source=CountryUpdate.Source.ADMIN
     )
-    services.deliveries_send(update=update)
+    sending.deliveries_send(update=update)
     Client(enforce_csrf_checks=True).post(link_path(subscription, Purpose.UNSUBSCRIBE))
     assert Delivery.objects.get().status == Delivery.Status.SENT
     assert len(mail.outbox) == 1

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from subscriptions import services
+from subscriptions import sending
 from subscriptions.models import Delivery
 
 
@@ -37,9 +37,9 @@ class Command(BaseCommand):
         if not settings.EMAIL_SENDING_ENABLED:
             self.stderr.write("EMAIL_SENDING_ENABLED is off: nothing sent.")
             return
-        if closed := services.abandoned_tasks_close(now=timezone.now()):
+        if closed := sending.abandoned_tasks_close(now=timezone.now()):
             self.stdout.write(f"{closed} task(s) left running by a stopped worker closed.")
-        report = services.deliveries_send()
+        report = sending.deliveries_send()
         if verbosity >= 1:
             self.stdout.write(
                 self.style.SUCCESS(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from subscriptions import services
+from subscriptions import sending
 from subscriptions.models import Delivery
 
 
@@ -26,16 +26,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run: bool, verbosity: int, **options) -> None:
         now = timezone.now()
-        period_start = services.digest_due_period(now)
+        period_start = sending.digest_due_period(now)
         if dry_run:
-            due = services.digest_subscriptions(period_start=period_start).count()
+            due = sending.digest_subscriptions(period_start=period_start).count()
             pending = Delivery.objects.pending().digests().count()
             self.stdout.write(
                 f"Week of {period_start}: {due} digest(s) due; {pending} digest(s) already "
                 "pending. Nothing written (dry run)."
             )
             return
-        report = services.digests_send_due(now=now)
+        report = sending.digests_send_due(now=now)
         if verbosity >= 1:
             self.stdout.write(
                 self.style.SUCCESS(

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('countries', '0004_attendance_contribution_recorded'),
+        ('countries', '0006_countryupdate_table_and_content_type'),
     ]
 
     operations = [

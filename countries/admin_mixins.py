@@ -19,9 +19,9 @@ from django.db.models import QuerySet
 from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
 
+from countries.models import CountryUpdate
 from countries.profile import countries_shown_with
-from subscriptions.models import CountryUpdate
-from subscriptions.services import country_updates_recorded
+from countries.services import country_updates_recorded
 
 RECORDER = "_gfmd_country_update_recorder"
 

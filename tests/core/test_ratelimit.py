@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import caches
 from django.test import RequestFactory, override_settings
 
-from gfmd.ratelimit import RateLimit, client_address
+from core.ratelimit import RateLimit, client_address
 
 
 @pytest.fixture(autouse=True)
@@ -34,10 +34,10 @@ def test_reached_does_not_count():
 
 def test_a_new_window_starts_afresh(monkeypatch):
     limit = RateLimit(scope="test", limit=1, window_seconds=60)
-    monkeypatch.setattr("gfmd.ratelimit.time.time", lambda: 1_000_020.0)
+    monkeypatch.setattr("core.ratelimit.time.time", lambda: 1_000_020.0)
     limit.hit("198.51.100.1")
     assert limit.reached("198.51.100.1")
-    monkeypatch.setattr("gfmd.ratelimit.time.time", lambda: 1_000_020.0 + 60)
+    monkeypatch.setattr("core.ratelimit.time.time", lambda: 1_000_020.0 + 60)
     assert not limit.reached("198.51.100.1")
 
 

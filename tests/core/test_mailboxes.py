@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from gfmd.mailboxes import (
+from core.mailboxes import (
     PlainEmailField,
     address_canonical,
     mailbox_key,

@@ -6,9 +6,15 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from countries.models import Attendance, Contribution, Country, RoundtableRole, ThematicMeeting
+from countries.models import (
+    Attendance,
+    Contribution,
+    Country,
+    CountryUpdate,
+    RoundtableRole,
+    ThematicMeeting,
+)
 from countries.profile import countries_shown_with
-from subscriptions.models import CountryUpdate
 from tests.admin_forms import add_inline_row, form_data
 from tests.concurrency import at_once, meet_before_saving, require_postgres, staff_client
 from tests.factories import (

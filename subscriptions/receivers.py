@@ -1,0 +1,13 @@
+"""Receivers of the signals of the apps below (connected in SubscriptionsConfig.ready):
+each hands what it receives to a service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from countries.models import CountryUpdate
+from subscriptions import services
+
+
+def country_update_recorded(sender: type, *, update: CountryUpdate, **kwargs: Any) -> None:
+    services.country_update_deliveries_create(update=update)

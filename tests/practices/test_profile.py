@@ -1,0 +1,48 @@
+"""The practices' part of a country page, given to countries without countries importing
+practices: the list on the page and the lines of the page's snapshot."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.template import Context, Template
+
+from countries.profile import countries_shown_with, profile_lines
+from practices.models import PracticeSubmission
+from practices.profile import PRACTICES_SECTION, country_practice_lines
+from tests.factories import CountryFactory, PracticeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_snapshot_lines_are_the_published_practices_by_title(morocco):
+    PracticeFactory(title="Skills", countries=[morocco])
+    PracticeFactory(title="Bonds", countries=[morocco])
+    PracticeFactory(title="Pending", countries=[morocco], status=PracticeSubmission.Status.PENDING)
+    PracticeFactory(title="Elsewhere", countries=[CountryFactory()])
+
+    lines = [(PRACTICES_SECTION, '"Bonds"'), (PRACTICES_SECTION, '"Skills"')]
+    assert country_practice_lines(morocco) == lines
+    # Registered with countries when the app is ready: part of every country's snapshot.
+    assert profile_lines(morocco)[-2:] == lines
+
+
+def test_countries_shown_with_a_practice_are_its_countries(morocco):
+    tunisia = CountryFactory(name="Tunisia")
+    practice = PracticeFactory(countries=[morocco, tunisia])
+
+    assert countries_shown_with(practice) == {morocco.pk, tunisia.pk}
+    assert countries_shown_with(PracticeSubmission()) == set()
+
+
+def test_country_practices_tag_lists_the_published_ones_newest_first(morocco):
+    PracticeFactory(title="Older", countries=[morocco], submitted_on=datetime.date(2019, 1, 1))
+    PracticeFactory(title="Newer", countries=[morocco], submitted_on=datetime.date(2021, 1, 1))
+    PracticeFactory(title="Pending", countries=[morocco], status=PracticeSubmission.Status.PENDING)
+    template = Template(
+        "{% load practice_tags %}{% country_practices country as practices %}"
+        "{% for practice in practices %}{{ practice.title }};{% endfor %}"
+    )
+
+    assert template.render(Context({"country": morocco})) == "Newer;Older;"
