@@ -10,6 +10,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_locking import LockingAdminMixin, LockingInlineMixin
 from countries.models import (
     Attendance,
     Contribution,
@@ -57,7 +58,7 @@ class ParticipationFilter(admin.SimpleListFilter):
 # what readers see (RecordsCountryUpdates), which emails the country's subscribers.
 
 
-class CompactInline(admin.TabularInline):
+class CompactInline(LockingInlineMixin, admin.TabularInline):
     """A table row per record: related records are chosen, not edited, from here."""
 
     extra = 0
@@ -105,7 +106,9 @@ class ContributionInline(CompactInline):
 
 
 @admin.register(Country)
-class CountryAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
+class CountryAdmin(
+    RecordsCountryUpdates, LockingAdminMixin, GfmdImportExportMixin, GuardedHistoryAdmin
+):
     resource_classes = [CountryResource]
     list_display = ["name", "iso2", "iso3", "region", "subregion"]
     list_filter = [ParticipationFilter, "region", "subregion"]
@@ -151,7 +154,9 @@ class RoundtableInline(CompactInline):
 
 
 @admin.register(ForumYear)
-class ForumYearAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
+class ForumYearAdmin(
+    RecordsCountryUpdates, LockingAdminMixin, GfmdImportExportMixin, GuardedHistoryAdmin
+):
     resource_classes = [ForumYearResource]
     list_display = ["label", "sort_year", "chair_list", "summit_city", "summit_start", "summit_end"]
     search_fields = ["label", "summit_city", "chairs__name"]
@@ -173,7 +178,9 @@ class ForumYearAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistor
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
+class AttendanceAdmin(
+    RecordsCountryUpdates, LockingAdminMixin, GfmdImportExportMixin, GuardedHistoryAdmin
+):
     resource_classes = [AttendanceResource]
     list_display = [
         "country",
@@ -198,7 +205,9 @@ class AttendanceAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHisto
 
 
 @admin.register(Roundtable)
-class RoundtableAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
+class RoundtableAdmin(
+    RecordsCountryUpdates, LockingAdminMixin, GfmdImportExportMixin, GuardedHistoryAdmin
+):
     resource_classes = [RoundtableResource]
     list_display = ["forum_year", "number", "title", "role_count"]
     list_display_links = ["forum_year", "number", "title"]
@@ -217,7 +226,9 @@ class RoundtableAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHisto
 
 
 @admin.register(RoundtableRole)
-class RoundtableRoleAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
+class RoundtableRoleAdmin(
+    RecordsCountryUpdates, LockingAdminMixin, GfmdImportExportMixin, GuardedHistoryAdmin
+):
     resource_classes = [RoundtableRoleResource]
     list_display = ["country", "forum_year", "role", "roundtable", "session"]
     list_filter = ["forum_year", "role"]
@@ -240,7 +251,9 @@ class ParticipationInline(CompactInline):
 
 
 @admin.register(ThematicMeeting)
-class ThematicMeetingAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
+class ThematicMeetingAdmin(
+    RecordsCountryUpdates, LockingAdminMixin, GfmdImportExportMixin, GuardedHistoryAdmin
+):
     resource_classes = [ThematicMeetingResource]
     list_display = [
         "title",
@@ -273,7 +286,7 @@ class ThematicMeetingAdmin(RecordsCountryUpdates, GfmdImportExportMixin, Guarded
 
 @admin.register(ThematicMeetingParticipation)
 class ThematicMeetingParticipationAdmin(
-    RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin
+    RecordsCountryUpdates, LockingAdminMixin, GfmdImportExportMixin, GuardedHistoryAdmin
 ):
     resource_classes = [ThematicMeetingParticipationResource]
     list_display = ["country", "role", "meeting"]
@@ -285,7 +298,9 @@ class ThematicMeetingParticipationAdmin(
 
 
 @admin.register(Contribution)
-class ContributionAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
+class ContributionAdmin(
+    RecordsCountryUpdates, LockingAdminMixin, GfmdImportExportMixin, GuardedHistoryAdmin
+):
     resource_classes = [ContributionResource]
     list_display = ["country", "forum_year", "amount", "currency", "earmarked", "note"]
     list_filter = ["forum_year", "earmarked", "currency"]

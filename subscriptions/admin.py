@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin_locking import LockingAdminMixin
 from countries.models import Country
 from gfmd.importexport import GfmdExportMixin
 from subscriptions import services
@@ -16,7 +17,7 @@ from subscriptions.models import CountryUpdate, Delivery, Subscription
 from subscriptions.resources import SubscriptionResource
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(LockingAdminMixin, admin.ModelAdmin):
     """Records written only by the site: staff look, they do not edit."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -30,7 +31,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(GfmdExportMixin, admin.ModelAdmin):
+class SubscriptionAdmin(LockingAdminMixin, GfmdExportMixin, admin.ModelAdmin):
     """Consent comes only from the address itself (double opt-in): staff cannot add or edit a
     subscription, but can resend a confirmation, export, and delete (an erasure request)."""
 
