@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin
-from django.db import IntegrityError, models, transaction
+from django.db import DatabaseError, models, transaction
 from django.forms.models import _get_foreign_key
 from django.urls import reverse
 
@@ -19,7 +19,8 @@ from core.admin_locking import (
     tracked_fields,
 )
 from countries.models import Attendance, Country
-from tests.admin_forms import FormData, form_data
+from tests.admin_forms import FormData, add_inline_row, form_data, form_values
+from tests.concurrency import at_once, meet_before_saving, require_postgres, staff_client
 from tests.factories import AttendanceFactory, ForumYearFactory, factory_for
 
 NON_FIELD = "__all__"
@@ -66,9 +67,9 @@ def other_value(field: models.Field, value):
     if field.choices:
         return next((choice for choice, _ in field.flatchoices if choice not in ("", value)), None)
     if isinstance(field, models.CharField | models.TextField):
-        if field.max_length and len(value or "") >= field.max_length:
-            return "Changed"
-        return f"{value}x"
+        value = value or ""
+        last = "y" if value.endswith("x") else "x"
+        return f"{value[: field.max_length - 1] if field.max_length else value}{last}"
     if isinstance(field, models.DecimalField | models.IntegerField):
         return value + 1 if value is not None else None
     if isinstance(field, models.DateField):
@@ -91,7 +92,7 @@ def someone_else_changes(obj: models.Model, names: list[str]) -> tuple[models.Fi
         try:
             with transaction.atomic():
                 type(obj)._base_manager.filter(pk=obj.pk).update(**{field.attname: value})
-        except IntegrityError:  # a check constraint ties it to another field
+        except DatabaseError:  # a check constraint ties it to another field, or too long
             continue
         return field, value
     raise AssertionError(f"no field of {obj._meta.label} to change")
@@ -121,8 +122,6 @@ def test_every_admin_and_inline_of_the_site_is_locked():
 
 
 def test_second_admin_saving_is_refused_with_what_the_first_changed(db, morocco):
-    from tests.concurrency import staff_client
-
     admin_a, admin_b = staff_client("a"), staff_client("b")
     form_a, form_b = page_form(admin_a, morocco), page_form(admin_b, morocco)
     form_a["official_name"] = ["Kingdom of Morocco (the)"]
@@ -158,8 +157,6 @@ def test_second_admin_saving_is_refused_with_what_the_first_changed(db, morocco)
 
 
 def test_the_same_change_made_by_both_is_no_conflict(db, morocco):
-    from tests.concurrency import staff_client
-
     admin_a, admin_b = staff_client("a"), staff_client("b")
     forms = [page_form(admin_a, morocco), page_form(admin_b, morocco)]
     for data in forms:
@@ -308,3 +305,156 @@ def test_amounts_equal_in_value_are_no_change(admin_client, morocco):
     data["amount"] = ["50000"]
 
     assert admin_client.post(change_url(contribution), data).status_code == 302
+
+
+# Saves at the same moment (PostgreSQL: concurrent transactions and row locks).
+
+
+def add_url(model: type[models.Model]) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_add")
+
+
+def has_unique(model: type[models.Model]) -> bool:
+    opts = model._meta
+    return any(field.unique and not field.primary_key for field in opts.concrete_fields) or any(
+        isinstance(constraint, models.UniqueConstraint) for constraint in opts.constraints
+    )
+
+
+ADDABLE_UNIQUE = [(model, model_admin) for model, model_admin in ADMINS if has_unique(model)]
+INLINE_UNIQUE = [(parent, inline) for parent, inline in INLINES if has_unique(inline.model)]
+
+
+def posted_at_once(url: str, data: FormData, monkeypatch, model, usernames=("ana", "ben")):
+    """The same form posted by two staff at the same moment, both validated before either
+    writes `model`."""
+    clients = [staff_client(username) for username in usernames]
+    meet_before_saving(monkeypatch, model, parties=2)
+    return at_once(*(lambda client=client: client.post(url, data) for client in clients))
+
+
+def one_saved_one_refused(responses) -> object:
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [200, 302], [r.context and r.context["errors"] for r in responses]
+    (refused,) = [response for response in responses if response.status_code == 200]
+    page = refused.content.decode()
+    assert "duplicate key" not in page and "IntegrityError" not in page
+    return refused
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_saving_the_same_country_at_once_cannot_both_pass(morocco, monkeypatch):
+    require_postgres()
+    clients = [staff_client("ana"), staff_client("ben")]
+    forms = [page_form(client, morocco) for client in clients]
+    forms[0]["official_name"] = ["Kingdom of Morocco (the)"]
+    forms[1]["subregion"] = ["Maghreb"]
+    meet_before_saving(monkeypatch, Country, parties=2)
+
+    responses = at_once(
+        *(
+            lambda client=client, data=data: client.post(change_url(morocco), data)
+            for client, data in zip(clients, forms, strict=True)
+        )
+    )
+
+    refused = one_saved_one_refused(responses)
+    (error,) = refused.context["adminform"].form.errors[NON_FIELD]
+    assert error.startswith("Someone else changed “Morocco” since you opened this page: ")
+    morocco.refresh_from_db()
+    stored = (morocco.official_name, morocco.subregion)
+    assert stored in {
+        ("Kingdom of Morocco (the)", "Northern Africa"),  # Ana won: Ben's change not written
+        ("Kingdom of Morocco", "Maghreb"),  # Ben won
+    }
+    winner = "official name" if stored[1] == "Northern Africa" else "subregion"
+    assert (winner == "official name") == ("Subregion:" not in error and "Official name:" in error)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_inline_adds_of_the_same_attendance_at_once_give_a_form_error(morocco, monkeypatch):
+    require_postgres()
+    year = ForumYearFactory(label="2012", sort_year=2012)
+    data = page_form(staff_client("reader"), morocco)
+    add_inline_row(data, "attendances", forum_year=year.pk, attended_summit="on")
+
+    responses = posted_at_once(change_url(morocco), data, monkeypatch, Attendance)
+
+    refused = one_saved_one_refused(responses)
+    (formset,) = [
+        f.formset for f in refused.context["inline_admin_formsets"] if f.formset.model is Attendance
+    ]
+    assert (
+        "Attendance with country “Morocco” and forum year “2012” was saved by someone else "
+        "meanwhile; reload the page to see it."
+    ) in formset.errors[0][NON_FIELD]
+    assert Attendance.objects.filter(country=morocco, forum_year=year).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("model", "model_admin"), ADDABLE_UNIQUE, ids=label)
+def test_every_unique_record_added_twice_at_once_gives_a_form_error(
+    monkeypatch, model, model_admin
+):
+    require_postgres()
+    obj = factory_for(model)()
+    reader = staff_client("reader")
+    if not model_admin.has_add_permission(reader.get(add_url(model)).wsgi_request):
+        pytest.skip("staff cannot add these")
+    data = page_form(reader, obj)
+    data.pop(VERSION_FIELD)  # the same values, as a new record
+    obj.delete()
+
+    responses = posted_at_once(add_url(model), data, monkeypatch, model)
+
+    refused = one_saved_one_refused(responses)
+    errors = refused.context["adminform"].form.errors[NON_FIELD]
+    verbose = model._meta.verbose_name
+    assert any(
+        error.startswith(f"{verbose[:1].upper()}{verbose[1:]} with ")
+        and error.endswith(" was saved by someone else meanwhile; reload the page to see it.")
+        for error in errors
+    ), errors
+    assert model.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("parent_model", "inline"), INLINE_UNIQUE, ids=label)
+def test_every_unique_inline_row_added_twice_at_once_gives_a_form_error(
+    monkeypatch, parent_model, inline
+):
+    require_postgres()
+    parent = factory_for(parent_model)()
+    fk = _get_foreign_key(parent_model, inline.model, fk_name=inline.fk_name)
+    reader = staff_client("reader")
+    data = page_form(reader, parent)
+    row = factory_for(inline.model)(**{fk.name: parent})
+    response = reader.get(change_url(parent))
+    (formset,) = [
+        f.formset
+        for f in response.context["inline_admin_formsets"]
+        if f.formset.model is inline.model
+    ]
+    values = form_values(formset.forms[0])
+    for name in (VERSION_FIELD, inline.model._meta.pk.name, fk.name, "DELETE"):
+        values.pop(name, None)  # the same values, as a new row
+    row.delete()
+    add_inline_row(data, formset.prefix, **values)
+
+    responses = posted_at_once(change_url(parent), data, monkeypatch, inline.model)
+
+    refused = one_saved_one_refused(responses)
+    (refused_formset,) = [
+        f.formset
+        for f in refused.context["inline_admin_formsets"]
+        if f.formset.prefix == formset.prefix
+    ]
+    assert any(
+        error.endswith(" was saved by someone else meanwhile; reload the page to see it.")
+        for error in refused_formset.errors[0][NON_FIELD]
+    ), refused_formset.errors
+    assert inline.model.objects.count() == 1
