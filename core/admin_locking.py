@@ -325,6 +325,14 @@ def with_version_field(fieldsets: list) -> list:
     return [first, *rest]
 
 
+def without_version_field(fieldsets: list) -> list:
+    """The fieldsets of a page to look at: the version would show as a read-only field."""
+    return [
+        (name, {**options, "fields": [f for f in options["fields"] if f != VERSION_FIELD]})
+        for name, options in fieldsets
+    ]
+
+
 # The check with the rows locked, just before writing.
 
 
@@ -393,7 +401,10 @@ class LockingAdminMixin:
         self.form = locked_form(type(self).form)
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list:
-        return with_version_field(super().get_fieldsets(request, obj))
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return without_version_field(fieldsets)  # a page to look at, all read-only
+        return with_version_field(fieldsets)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -464,7 +475,10 @@ class LockingInlineMixin:
         self.formset = locked_formset(type(self).formset)
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list:
-        return with_version_field(super().get_fieldsets(request, obj))
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self.has_change_permission(request, obj):
+            return without_version_field(fieldsets)  # rows to look at, all read-only
+        return with_version_field(fieldsets)
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
         formset = super().get_formset(request, obj, **kwargs)

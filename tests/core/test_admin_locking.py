@@ -118,6 +118,24 @@ def test_every_admin_and_inline_of_the_site_is_locked():
     assert len(INLINES) >= 6
 
 
+@pytest.mark.parametrize(("model", "model_admin"), ADMINS, ids=label)
+def test_the_version_is_hidden_and_absent_from_pages_only_to_look_at(
+    editor_client, model, model_admin
+):
+    obj = factory_for(model)()
+    response = editor_client.get(change_url(obj))
+    if response.status_code == 403:
+        pytest.skip("editors cannot open it")
+
+    page = response.content.decode()
+    may_change = model_admin.has_change_permission(response.wsgi_request, obj)
+    if may_change:
+        assert f'<input type="hidden" name="{VERSION_FIELD}"' in page
+        assert f'class="form-row hidden field-{VERSION_FIELD}"' in page  # its label too
+    else:
+        assert VERSION_FIELD not in page
+
+
 # The defect as reported: two admins, one country.
 
 
