@@ -24,6 +24,7 @@ from tests.concurrency import at_once, meet_before_saving, require_postgres, sta
 from tests.factories import AttendanceFactory, ForumYearFactory, factory_for
 
 NON_FIELD = "__all__"
+MEANWHILE = " was saved by someone else meanwhile; reload the page to see it."
 SITE_APPS = {"countries", "practices", "subscriptions"}
 ADMINS = sorted(
     (
@@ -58,6 +59,15 @@ def form_id(model: type[models.Model]) -> str:
 
 def page_form(client, obj: models.Model) -> FormData:
     return form_data(client.get(change_url(obj)), form_id(type(obj)))
+
+
+def formset_of(response, model: type[models.Model]):
+    (formset,) = [
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.model is model
+    ]
+    return formset
 
 
 def other_value(field: models.Field, value):
@@ -223,22 +233,14 @@ def test_every_inline_refuses_a_save_over_a_row_changed_meanwhile(
     row = factory_for(inline.model)(**{fk.name: parent})
     response = admin_client.get(change_url(parent))
     data = form_data(response, form_id(parent_model))
-    (formset,) = [
-        f.formset
-        for f in response.context["inline_admin_formsets"]
-        if f.formset.model is inline.model
-    ]
+    formset = formset_of(response, inline.model)
     assert data[f"{formset.prefix}-0-{VERSION_FIELD}"][0]
     field, theirs = someone_else_changes(row, list(formset.forms[0].fields))
 
     refused = admin_client.post(change_url(parent), data)
 
     assert refused.status_code == 200
-    (refused_formset,) = [
-        f.formset
-        for f in refused.context["inline_admin_formsets"]
-        if f.formset.prefix == formset.prefix
-    ]
+    refused_formset = formset_of(refused, formset.model)
     (error,) = refused_formset.errors[0][NON_FIELD]
     assert error.startswith("Someone else changed this row since you opened this page: ")
     assert f"“{shown(field, theirs)}”" in error
@@ -259,9 +261,7 @@ def test_a_row_deleted_meanwhile_refuses_the_save(admin_client, morocco):
     refused = admin_client.post(change_url(morocco), data)
 
     assert refused.status_code == 200
-    (formset,) = [
-        f.formset for f in refused.context["inline_admin_formsets"] if f.formset.model is Attendance
-    ]
+    formset = formset_of(refused, Attendance)
     assert formset.errors[0] == {
         NON_FIELD: [
             "Someone else deleted this attendance since you opened this page; nothing was "
@@ -281,9 +281,7 @@ def test_deleting_a_row_changed_meanwhile_is_refused(admin_client, morocco):
     refused = admin_client.post(change_url(morocco), data)
 
     assert refused.status_code == 200
-    (formset,) = [
-        f.formset for f in refused.context["inline_admin_formsets"] if f.formset.model is Attendance
-    ]
+    formset = formset_of(refused, Attendance)
     (error,) = formset.non_form_errors()
     assert "Attended summit: theirs “Yes”, yours “No”" in error
     assert Attendance.objects.filter(pk=attendance.pk).exists()
@@ -401,9 +399,7 @@ def test_two_inline_adds_of_the_same_attendance_at_once_give_a_form_error(morocc
     responses = posted_at_once(change_url(morocco), data, monkeypatch, Attendance)
 
     refused = one_saved_one_refused(responses)
-    (formset,) = [
-        f.formset for f in refused.context["inline_admin_formsets"] if f.formset.model is Attendance
-    ]
+    formset = formset_of(refused, Attendance)
     assert (
         "Attendance with country “Morocco” and forum year “2012” was saved by someone else "
         "meanwhile; reload the page to see it."
@@ -432,8 +428,7 @@ def test_every_unique_record_added_twice_at_once_gives_a_form_error(
     errors = refused.context["adminform"].form.errors[NON_FIELD]
     verbose = model._meta.verbose_name
     assert any(
-        error.startswith(f"{verbose[:1].upper()}{verbose[1:]} with ")
-        and error.endswith(" was saved by someone else meanwhile; reload the page to see it.")
+        error.startswith(f"{verbose[:1].upper()}{verbose[1:]} with ") and error.endswith(MEANWHILE)
         for error in errors
     ), errors
     assert model.objects.count() == 1
@@ -452,11 +447,7 @@ def test_every_unique_inline_row_added_twice_at_once_gives_a_form_error(
     data = page_form(reader, parent)
     row = factory_for(inline.model)(**{fk.name: parent})
     response = reader.get(change_url(parent))
-    (formset,) = [
-        f.formset
-        for f in response.context["inline_admin_formsets"]
-        if f.formset.model is inline.model
-    ]
+    formset = formset_of(response, inline.model)
     values = form_values(formset.forms[0])
     for name in (VERSION_FIELD, inline.model._meta.pk.name, fk.name, "DELETE"):
         values.pop(name, None)  # the same values, as a new row
@@ -466,13 +457,8 @@ def test_every_unique_inline_row_added_twice_at_once_gives_a_form_error(
     responses = posted_at_once(change_url(parent), data, monkeypatch, inline.model)
 
     refused = one_saved_one_refused(responses)
-    (refused_formset,) = [
-        f.formset
-        for f in refused.context["inline_admin_formsets"]
-        if f.formset.prefix == formset.prefix
-    ]
-    assert any(
-        error.endswith(" was saved by someone else meanwhile; reload the page to see it.")
-        for error in refused_formset.errors[0][NON_FIELD]
-    ), refused_formset.errors
+    refused_formset = formset_of(refused, formset.model)
+    assert any(error.endswith(MEANWHILE) for error in refused_formset.errors[0][NON_FIELD]), (
+        refused_formset.errors
+    )
     assert inline.model.objects.count() == 1
