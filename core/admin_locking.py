@@ -33,7 +33,7 @@ from django import forms
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.admin.utils import flatten_fieldsets
-from django.db import IntegrityError, models
+from django.db import IntegrityError, OperationalError, models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -378,10 +378,21 @@ def unique_violation(error: IntegrityError) -> Collision | None:
     return Collision(model, fields if len(fields) == len(columns) else ())
 
 
+DEADLOCK = "40P01"
+
+
 def _lost_race(error: Exception) -> Collision | None:
-    """The collision of a save that lost a race; any other integrity error is raised again."""
+    """The collision of a save that lost a race; any other database error is raised again.
+
+    A deadlock counts as a lost race: PostgreSQL ends one of two saves that lock the same rows
+    in opposite orders (a revert locks its record before the countries it shows on, a country
+    page its country before its rows), and once its locks are released the other goes on."""
     if isinstance(error, EditConflict):
         return None
+    if isinstance(error, OperationalError):
+        if getattr(error.__cause__, "pgcode", None) == DEADLOCK:
+            return None
+        raise error
     collision = unique_violation(error)
     if collision is None:
         raise error
@@ -445,12 +456,12 @@ class LockingAdminMixin:
             request.__dict__[STATE] = LockingState(reverting=reverting)
             try:
                 return view()
-            except (EditConflict, IntegrityError) as error:
+            except (EditConflict, IntegrityError, OperationalError) as error:
                 collision = _lost_race(error)
             request.__dict__[STATE] = LockingState(reverting=reverting, collision=collision)
             try:
                 return view()
-            except (EditConflict, IntegrityError) as error:
+            except (EditConflict, IntegrityError, OperationalError) as error:
                 _lost_race(error)
             # A third save at the same moment: rare enough to ask for a reload.
             messages.error(

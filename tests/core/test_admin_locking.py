@@ -19,6 +19,7 @@ from core.admin_locking import (
     tracked_fields,
 )
 from countries.models import Attendance, Country
+from subscriptions.models import CountryUpdate
 from tests.admin_forms import FormData, add_inline_row, form_data, form_values
 from tests.concurrency import at_once, meet_before_saving, require_postgres, staff_client
 from tests.factories import AttendanceFactory, ForumYearFactory, factory_for
@@ -405,6 +406,7 @@ def test_two_inline_adds_of_the_same_attendance_at_once_give_a_form_error(morocc
         "meanwhile; reload the page to see it."
     ) in formset.errors[0][NON_FIELD]
     assert Attendance.objects.filter(country=morocco, forum_year=year).count() == 1
+    assert CountryUpdate.objects.filter(country=morocco).count() == 1  # one change, one update
 
 
 @pytest.mark.postgres
