@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from core.admin_locking import LockingAdminMixin
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(LockingAdminMixin, admin.ModelAdmin):
     """Records written only by the site: staff look, they do not edit."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin
+from core.admin_locking import LockingAdminMixin, LockingInlineMixin
 from core.history import GuardedHistoryAdmin
 from countries.admin_mixins import RecordsCountryUpdates
 from countries.models import (
@@ -59,7 +60,7 @@ class ParticipationFilter(admin.SimpleListFilter):
 # what readers see (RecordsCountryUpdates), which emails the country's subscribers.
 
 
-class CompactInline(admin.TabularInline):
+class CompactInline(LockingInlineMixin, admin.TabularInline):
     """A table row per record: related records are chosen, not edited, from here."""
 
     extra = 0
@@ -107,7 +108,9 @@ class ContributionInline(CompactInline):
 
 
 @admin.register(Country)
-class CountryAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
+class CountryAdmin(
+    RecordsCountryUpdates, LockingAdminMixin, GfmdImportExportMixin, GuardedHistoryAdmin
+):
     resource_classes = [CountryResource]
     list_display = ["name", "iso2", "iso3", "region", "subregion"]
     list_filter = [ParticipationFilter, "region", "subregion"]
@@ -153,7 +156,9 @@ class RoundtableInline(CompactInline):
 
 
 @admin.register(ForumYear)
-class ForumYearAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
+class ForumYearAdmin(
+    RecordsCountryUpdates, LockingAdminMixin, GfmdImportExportMixin, GuardedHistoryAdmin
+):
     resource_classes = [ForumYearResource]
     list_display = ["label", "sort_year", "chair_list", "summit_city", "summit_start", "summit_end"]
     search_fields = ["label", "summit_city", "chairs__name"]
@@ -175,7 +180,9 @@ class ForumYearAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistor
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
+class AttendanceAdmin(
+    RecordsCountryUpdates, LockingAdminMixin, GfmdImportExportMixin, GuardedHistoryAdmin
+):
     resource_classes = [AttendanceResource]
     list_display = [
         "country",
@@ -200,7 +207,9 @@ class AttendanceAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHisto
 
 
 @admin.register(Roundtable)
-class RoundtableAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
+class RoundtableAdmin(
+    RecordsCountryUpdates, LockingAdminMixin, GfmdImportExportMixin, GuardedHistoryAdmin
+):
     resource_classes = [RoundtableResource]
     list_display = ["forum_year", "number", "title", "role_count"]
     list_display_links = ["forum_year", "number", "title"]
@@ -219,7 +228,9 @@ class RoundtableAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHisto
 
 
 @admin.register(RoundtableRole)
-class RoundtableRoleAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
+class RoundtableRoleAdmin(
+    RecordsCountryUpdates, LockingAdminMixin, GfmdImportExportMixin, GuardedHistoryAdmin
+):
     resource_classes = [RoundtableRoleResource]
     list_display = ["country", "forum_year", "role", "roundtable", "session"]
     list_filter = ["forum_year", "role"]
@@ -242,7 +253,9 @@ class ParticipationInline(CompactInline):
 
 
 @admin.register(ThematicMeeting)
-class ThematicMeetingAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
+class ThematicMeetingAdmin(
+    RecordsCountryUpdates, LockingAdminMixin, GfmdImportExportMixin, GuardedHistoryAdmin
+):
     resource_classes = [ThematicMeetingResource]
     list_display = [
         "title",
@@ -275,7 +288,7 @@ class ThematicMeetingAdmin(RecordsCountryUpdates, GfmdImportExportMixin, Guarded
 
 @admin.register(ThematicMeetingParticipation)
 class ThematicMeetingParticipationAdmin(
-    RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin
+    RecordsCountryUpdates, LockingAdminMixin, GfmdImportExportMixin, GuardedHistoryAdmin
 ):
     resource_classes = [ThematicMeetingParticipationResource]
     list_display = ["country", "role", "meeting"]
@@ -287,7 +300,9 @@ class ThematicMeetingParticipationAdmin(
 
 
 @admin.register(Contribution)
-class ContributionAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
+class ContributionAdmin(
+    RecordsCountryUpdates, LockingAdminMixin, GfmdImportExportMixin, GuardedHistoryAdmin
+):
     resource_classes = [ContributionResource]
     list_display = ["country", "forum_year", "amount", "currency", "earmarked", "note"]
     list_filter = ["forum_year", "earmarked", "currency"]

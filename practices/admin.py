@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from core.admin_locking import LockingAdminMixin
 from core.history import GuardedHistoryAdmin
 from countries.admin_mixins import RecordsCountryUpdates
 from gfmd.importexport import GfmdImportExportMixin
@@ -27,7 +28,9 @@ from practices.services import practice_publish, practice_reject
 
 
 @admin.register(PracticeSubmission)
-class PracticeSubmissionAdmin(RecordsCountryUpdates, GfmdImportExportMixin, GuardedHistoryAdmin):
+class PracticeSubmissionAdmin(
+    RecordsCountryUpdates, LockingAdminMixin, GfmdImportExportMixin, GuardedHistoryAdmin
+):
     """Practices, with the moderation queue: pending first, publish and reject actions.
 
     The moderation fields are read-only in the form for everyone, so the import and the
@@ -182,7 +185,7 @@ class PracticeSubmissionAdmin(RecordsCountryUpdates, GfmdImportExportMixin, Guar
 
 
 @admin.register(Theme)
-class ThemeAdmin(GfmdImportExportMixin, GuardedHistoryAdmin):
+class ThemeAdmin(LockingAdminMixin, GfmdImportExportMixin, GuardedHistoryAdmin):
     resource_classes = [ThemeResource]
     list_display = ["name", "slug", "practice_count"]
     search_fields = ["name", "description"]

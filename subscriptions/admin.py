@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.admin import ReadOnlyAdmin
+from core.admin_locking import LockingAdminMixin
 from countries.models import Country
 from gfmd.importexport import GfmdExportMixin
 from subscriptions import services
@@ -18,7 +19,7 @@ from subscriptions.resources import SubscriptionResource
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(GfmdExportMixin, admin.ModelAdmin):
+class SubscriptionAdmin(LockingAdminMixin, GfmdExportMixin, admin.ModelAdmin):
     """Consent comes only from the address itself (double opt-in): staff cannot add or edit a
     subscription, but can resend a confirmation, export, and delete (an erasure request)."""
 
