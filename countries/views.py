@@ -16,7 +16,6 @@ from countries.models import (
 )
 from countries.profile import country_profile
 from gfmd.pagination import ForgivingPaginationMixin
-from practices.models import PracticeSubmission
 from subscriptions.models import CountryUpdate
 
 RECENT_UPDATES_SHOWN = 5
@@ -37,9 +36,6 @@ class CountryDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         country = self.object
         context["sections"] = country_profile(country)
-        context["practices"] = (
-            PracticeSubmission.objects.published().for_country(country).newest_first()
-        )
         context["recent_updates"] = CountryUpdate.objects.for_country(country)[
             :RECENT_UPDATES_SHOWN
         ]
