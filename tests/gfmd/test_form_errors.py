@@ -109,8 +109,17 @@ def test_practice_filters(client, morocco):
     assert "could not be used and were ignored" in html
 
 
+def test_country_filters(client, morocco):
+    response = client.get(reverse("countries:list"), {"region": "Atlantis"})
+    page = checked(response.content.decode())
+    assert page.summary_links == ["#id_region"]
+    assert ("id_region", "id_region_error") in page.described_by
+    assert "region" in page.invalid
+
+
 def test_no_summary_without_errors(client, morocco):
     for path in (
+        reverse("countries:list"),
         reverse("practices:submit"),
         reverse("practices:list"),
         "/countries/morocco/subscribe/",
