@@ -4,7 +4,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.syndication.views import Feed
+from django.contrib.sites.shortcuts import get_current_site
+from django.contrib.syndication.views import Feed, add_domain
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -82,6 +83,13 @@ class CountryUpdatesFeed(Feed):
     def link(self, obj: Country) -> str:
         # The feed's human page: a browser that opens the feed finds its way there.
         return reverse("subscriptions:country_updates", kwargs={"slug": obj.slug})
+
+    def get_feed(self, obj: Country, request: HttpRequest):
+        feed = super().get_feed(obj, request)
+        # The feed keeps the id it always had (the country page's address): readers key on it.
+        domain = get_current_site(request).domain
+        feed.feed["id"] = add_domain(domain, obj.get_absolute_url(), request.is_secure())
+        return feed
 
     def items(self, obj: Country) -> list[CountryUpdate]:
         return list(obj.updates.select_related("country")[:FEED_LENGTH])

@@ -499,6 +499,7 @@ class TestCountryPageAndFeed:
             link for link in feed.findall(f"{ATOM}link") if link.get("rel") == "alternate"
         ]
         assert alternate.get("href").endswith("/countries/morocco/updates/")
+        assert feed.findtext(f"{ATOM}id") == "http://testserver/countries/morocco/"  # as before
 
     def test_the_updates_page_lists_them_all_and_says_how_to_follow(self, client, morocco):
         for n in range(25):
