@@ -72,7 +72,7 @@
         if (visible) shown += 1;
       });
       container.hidden = shown === 0;
-      toggle.hidden = Boolean(query);
+      toggle.hidden = Boolean(query) || items.length === 0;
       toggle.textContent = showAll ? "Show only the chosen ones" : "Show all " + items.length;
       toggle.setAttribute("aria-expanded", String(showAll));
       var chosen = checked + " chosen";
