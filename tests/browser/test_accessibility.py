@@ -50,6 +50,10 @@ def sized_page(request, browser, live_server):
 
 def check(page, name: str, problems: dict[str, list], known: dict[str, set[str]]) -> None:
     found = blocking(axe_violations(page))
+    # WCAG 1.4.10 Reflow: no sideways scrolling of the page at 320 CSS px and up.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > page.viewport_size["width"]:
+        found.append({"id": "page-wider-than-screen", "impact": "serious", "width": width})
     expected = known.get(name, set())
     rules = {violation["id"] for violation in found}
     unexpected = [violation for violation in found if violation["id"] not in expected]
