@@ -14,18 +14,14 @@ WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING = {"critical", "serious"}
 WIDTHS = {"desktop": (1280, 800), "phone": (375, 740)}
 
-# Routes that are not an HTML page of their own (the Atom feed is XML; its human page is
-# walked as any other route).
-NOT_PAGES = {"subscriptions:country_feed"}
-
 
 def public_pages() -> dict[str, str]:
-    """Every public HTML page, by name: each public route with a real object behind it
-    (one of everything, tests/site_walk.py), and the 404 page."""
+    """Every public route, by name, with a real object behind it (one of everything,
+    tests/site_walk.py), and the 404 page. Some answer no HTML (the feed, downloads)."""
     site = build_site()
     pages = {}
     for route in routes():
-        if is_admin(route) or route.name in NOT_PAGES:
+        if is_admin(route):
             continue
         kwargs = valid_kwargs(route, site)
         if kwargs is not None:
