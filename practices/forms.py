@@ -96,6 +96,7 @@ class PracticeSubmissionForm(SanitisedDescriptionMixin, forms.ModelForm):
             "submitter_email": _("Your email"),
         }
         help_texts = {
+            "is_global": "",  # the label says it
             "url": _("A page about the practice, if there is one."),
             "countries": _("The countries the practice concerns."),
             "submitted_by_name": _(

@@ -4,17 +4,20 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.syndication.views import Feed
+from django.contrib.sites.shortcuts import get_current_site
+from django.contrib.syndication.views import Feed, add_domain
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
-from django.views.generic import FormView
+from django.views.generic import FormView, ListView
 
+from core.pagination import ForgivingPaginationMixin
 from core.ratelimit import RateLimit, client_address
 from countries.models import Country, CountryUpdate
 from subscriptions import services
@@ -78,7 +81,15 @@ class CountryUpdatesFeed(Feed):
         return _("Changes to the GFMD country profile of %(country)s.") % {"country": obj.name}
 
     def link(self, obj: Country) -> str:
-        return obj.get_absolute_url()
+        # The feed's human page: a browser that opens the feed finds its way there.
+        return reverse("subscriptions:country_updates", kwargs={"slug": obj.slug})
+
+    def get_feed(self, obj: Country, request: HttpRequest):
+        feed = super().get_feed(obj, request)
+        # The feed keeps the id it always had (the country page's address): readers key on it.
+        domain = get_current_site(request).domain
+        feed.feed["id"] = add_domain(domain, obj.get_absolute_url(), request.is_secure())
+        return feed
 
     def items(self, obj: Country) -> list[CountryUpdate]:
         return list(obj.updates.select_related("country")[:FEED_LENGTH])
@@ -102,6 +113,25 @@ class CountryUpdatesFeed(Feed):
 
     def item_updateddate(self, item: CountryUpdate):
         return item.created_at
+
+
+class CountryUpdatesView(ForgivingPaginationMixin, ListView):
+    """Every update of a country, newest first: the feed as a page for people, with how to
+    follow it by email or in a feed reader."""
+
+    template_name = "subscriptions/country_updates.html"
+    context_object_name = "updates"
+    paginate_by = 20
+
+    def get_queryset(self) -> Any:
+        self.country = get_object_or_404(Country, slug=self.kwargs["slug"])
+        return CountryUpdate.objects.for_country(self.country)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        feed = reverse("subscriptions:country_feed", kwargs={"slug": self.country.slug})
+        context |= {"country": self.country, "feed_url": self.request.build_absolute_uri(feed)}
+        return context
 
 
 class SignedLinkView(View):

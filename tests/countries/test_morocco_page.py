@@ -10,6 +10,7 @@ of the copy in the section of that year, and no line in the section of any other
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from html.parser import HTMLParser
@@ -212,9 +213,31 @@ def test_no_line_of_the_copy_in_another_year(morocco_page):
                 assert line not in section, f"{line!r} shown in {year}, the table gives {years}"
 
 
-def test_practices_with_their_descriptions_then_the_subscribe_link(morocco_page):
+def test_the_newest_practices_then_all_of_them_with_their_descriptions(client, morocco_page):
+    """The page lists the newest five practices by title and links to the practice list of
+    Morocco, which links to each practice's page with its description: every practice line
+    of the copy is one link away, and the page stays small. The subscribe link follows."""
+    from practices.models import PracticeSubmission
+
     _, _, practices = reference_parts()
     *practice_lines, last_line = practices
-    assert [line for line in practice_lines if line not in morocco_page["practices"]] == []
+    titles = [normalise(title) for title in reference_practice_titles()]
+    shown = morocco_page["practices"]
+    assert len([title for title in titles if any(line.startswith(title) for line in shown)]) == 5
+    assert "See all 6 practices concerning Morocco in the database" in shown
+    assert not [line for line in practice_lines if line not in titles and line in shown]
+
+    listing = html.unescape(client.get("/practices/?country=MAR").content.decode())
+    assert [title for title in titles if title not in listing] == []
+    pages = " ".join(
+        normalise(
+            re.sub(
+                r"<[^>]+>", " ", html.unescape(client.get(p.get_absolute_url()).content.decode())
+            )
+        )
+        for p in PracticeSubmission.objects.all()
+    )
+    assert [line for line in practice_lines if line not in pages] == []
+
     assert last_line == "Subscribe to Morocco"
-    assert last_line in morocco_page["updates"]  # the section after the practices
+    assert last_line in morocco_page["follow"]  # the section after the practices

@@ -100,28 +100,92 @@ class TestCountryDetail:
         assert "No Financial Contribution" not in text_2008
         assert html.index("year-2007") < html.index("year-2008")
 
-    def test_published_practices_newest_first_with_optional_date(self, client, morocco):
+    def test_header_facts_label_the_wkt_for_people(self, client, morocco):
+        html = client.get(morocco.get_absolute_url()).content.decode()
+        assert "Point (WKT)" not in html
+        assert re.search(r"<dt>Map point</dt><dd><code>POINT \(-5 32\)</code></dd>", html)
+        assert "Longitude and latitude as mapping software reads them" in html
+
+    def test_newest_practices_as_titles_and_dates_with_a_link_to_all(self, client, morocco):
         import datetime
 
         PracticeFactory(title="Older", countries=[morocco], published_on=datetime.date(2019, 1, 1))
+        PracticeFactory(title="Newer", countries=[morocco], published_on=datetime.date(2021, 1, 1))
         PracticeFactory(
-            title="Newer",
+            title="Submitted only",
             countries=[morocco],
-            published_on=datetime.date(2021, 1, 1),
-            submitted_on=None,
+            published_on=None,
+            submitted_on=datetime.date(2021, 3, 2),
         )
+        PracticeFactory(title="Undated", countries=[morocco], published_on=None, submitted_on=None)
         PracticeFactory(title="Pending one", countries=[morocco], status="pending")
         PracticeFactory(title="Elsewhere")
         html = client.get(morocco.get_absolute_url()).content.decode()
-        assert html.index("Newer") < html.index("Older")
+        practices = html.split('id="practices-heading"', 1)[1]
+        titles = re.findall(r'<li><a href="/practices/[\w-]+/">([^<]+)</a>', practices)
+        assert titles == ["Newer", "Older", "Undated", "Submitted only"]
         assert "Pending one" not in html and "Elsewhere" not in html
-        assert "Submitted by Ms. Laurence BRON on 1 May 2020" in html
-        assert re.search(r"Submitted by Ms. Laurence BRON</p>", html)
+        assert 'Older</a> <span class="muted">· published 1 January 2019' in practices
+        assert 'Submitted only</a> <span class="muted">· submitted 2 March 2021' in practices
+        assert "Undated</a></li>" in practices
+        assert "A description of the practice" not in html
+        assert '<a href="/practices/?country=MAR">See all 4 practices concerning Morocco' in html
 
-    def test_recent_updates_are_shown(self, client, morocco):
+    def test_only_the_newest_five_practices(self, client, morocco):
+        import datetime
+
+        for day in range(1, 8):
+            PracticeFactory(
+                title=f"Practice of day {day}",
+                countries=[morocco],
+                published_on=datetime.date(2020, 1, day),
+            )
+        html = client.get(morocco.get_absolute_url()).content.decode()
+        shown = re.findall(r"Practice of day (\d)", html)
+        assert shown == ["7", "6", "5", "4", "3"]
+        assert "See all 7 practices concerning Morocco" in html
+
+    def test_recent_updates_are_shown_near_the_top(self, client, morocco):
         CountryUpdateFactory(country=morocco, summary="2018: added Co-Chair in RT 2.1")
+        AttendanceFactory(country=morocco)
         html = client.get(morocco.get_absolute_url()).content.decode()
         assert "2018: added Co-Chair in RT 2.1" in html
+        # Under the header facts, above the year index and the years.
+        assert html.index('id="facts"') < html.index('id="updates"')
+        assert html.index('id="updates"') < html.index('class="year-index"')
+        assert html.index('id="updates"') < html.index('class="forum-year"')
+        assert 'href="/countries/morocco/updates/">All updates to Morocco' in html
+
+    def test_the_page_stays_under_100_kb_whatever_the_data(self, client, morocco):
+        """A few hundred practices per country is realistic (the page was 520 KB with them,
+        each with its description), and any number of updates."""
+        from countries.models import Country
+        from practices.models import PracticeSubmission
+
+        self.build_profile(morocco, years=20)
+        description = "<p>" + "A realistic paragraph about the practice. " * 40 + "</p>"
+        practices = PracticeSubmission.objects.bulk_create(
+            PracticeFactory.build(
+                title=f"A long practice title about diaspora engagement, number {n}",
+                slug=f"practice-{n}",
+                description=description * 3,
+            )
+            for n in range(400)
+        )
+        PracticeSubmission.countries.through.objects.bulk_create(
+            PracticeSubmission.countries.through(practicesubmission=p, country=morocco)
+            for p in practices
+        )
+        long_summary = "\n".join(
+            f"2018: added Co-Chair in RT 2.{n} " + "x" * 150 for n in range(30)
+        )
+        for _ in range(50):
+            CountryUpdateFactory(country=morocco, summary=long_summary)
+        assert Country.objects.get(pk=morocco.pk).practices.count() == 420  # build_profile's too
+
+        html = client.get(morocco.get_absolute_url()).content
+        assert len(html) < 100_000
+        assert b"See all 420 practices concerning Morocco" in html
 
     def test_unknown_country_is_404(self, client):
         assert client.get("/countries/atlantis/").status_code == 404

@@ -27,6 +27,8 @@ XSS_DESCRIPTION = (
 
 
 def assert_harmless(html: str) -> None:
+    # The site's own scripts, from its static files, are no payload.
+    html = re.sub(r'<script src="/static/js/[\w.-]+" defer></script>', "", html)
     for bad in (
         "<script",
         "onerror",

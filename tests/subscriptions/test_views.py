@@ -494,6 +494,36 @@ class TestCountryPageAndFeed:
     def test_feed_of_unknown_country_is_404(self, client, db):
         assert client.get("/countries/atlantis/feed/").status_code == 404
 
+    def test_the_feed_links_to_its_human_page(self, client, morocco):
+        response = client.get(reverse("subscriptions:country_feed", kwargs={"slug": "morocco"}))
+        feed = ET.fromstring(response.content)
+        [alternate] = [
+            link for link in feed.findall(f"{ATOM}link") if link.get("rel") == "alternate"
+        ]
+        assert alternate.get("href").endswith("/countries/morocco/updates/")
+        assert feed.findtext(f"{ATOM}id") == "http://testserver/countries/morocco/"  # as before
+
+    def test_the_updates_page_lists_them_all_and_says_how_to_follow(self, client, morocco):
+        for n in range(25):
+            CountryUpdateFactory(country=morocco, summary=f"Change {n}\nsecond line of {n}")
+        CountryUpdateFactory(summary="Another country's change")
+        path = reverse("subscriptions:country_updates", kwargs={"slug": "morocco"})
+        html = client.get(path).content.decode()
+        assert re.findall(r"<li>Change (\d+)</li>", html) == [str(n) for n in range(24, 4, -1)]
+        assert "<li>second line of 24</li>" in html
+        assert "Another country" not in html
+        assert 'id="update-' in html
+        assert "http://testserver/countries/morocco/feed/</code>" in html
+        assert 'href="/countries/morocco/subscribe/"' in html
+        second = client.get(path, {"page": "2"}).content.decode()
+        assert re.findall(r"<li>Change (\d+)</li>", second) == ["4", "3", "2", "1", "0"]
+        # Linked from the country page.
+        country_page = client.get(morocco.get_absolute_url()).content.decode()
+        assert f'href="{path}"' in country_page
+
+    def test_updates_page_of_unknown_country_is_404(self, client, db):
+        assert client.get("/countries/atlantis/updates/").status_code == 404
+
 
 def test_sent_deliveries_are_not_affected_by_a_later_unsubscribe(client, morocco):
     subscription = SubscriptionFactory(country=morocco)
