@@ -114,7 +114,7 @@ def run(rows: int) -> None:
     from django.test import override_settings
 
     from countries.models import Country, ForumYear
-    from gfmd.importexport import CSV
+    from imports.formats import CSV
     from practices.models import PracticeSubmission, Theme
     from practices.resources import PracticeResource
     from subscriptions.models import CountryUpdate

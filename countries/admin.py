@@ -32,7 +32,8 @@ from countries.resources import (
     profile_workbook,
 )
 from gfmd.history import GuardedHistoryAdmin
-from gfmd.importexport import XLSX, GfmdImportExportMixin
+from imports.admin import GfmdImportExportMixin
+from imports.formats import XLSX
 from subscriptions.admin_mixins import RecordsCountryUpdates
 
 

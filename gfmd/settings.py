@@ -222,7 +222,7 @@ SUBSCRIPTION_RETENTION_DAYS = int(os.environ.get("SUBSCRIPTION_RETENTION_DAYS", 
 # Batches of notifications sent at once by one worker, each over its own SMTP connection.
 SUBSCRIPTIONS_SENDER_THREADS = int(os.environ.get("SUBSCRIPTIONS_SENDER_THREADS", "4"))
 
-# Bulk import and export in the admin (gfmd/importexport.py). Limits are checked before a
+# Bulk import and export in the admin (imports/). Limits are checked before a
 # file is parsed; sizes in bytes.
 IMPORT_MAX_FILE_SIZE = int(os.environ.get("IMPORT_MAX_FILE_SIZE", str(5 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "10000"))

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class ImportsConfig(AppConfig):
-    """Spreadsheet import and export machinery shared by every app; imports no app of the project."""
+    """Spreadsheet import and export machinery shared by every app; imports no project app."""
 
     name = "imports"
     verbose_name = "Imports"

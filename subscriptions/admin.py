@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from countries.models import Country
-from gfmd.importexport import GfmdExportMixin
+from imports.admin import GfmdExportMixin
 from subscriptions import services
 from subscriptions.models import CountryUpdate, Delivery, Subscription
 from subscriptions.resources import SubscriptionResource

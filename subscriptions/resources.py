@@ -5,7 +5,8 @@ The secret that signs an address's links stays out of every export.
 
 from __future__ import annotations
 
-from gfmd.importexport import GfmdResource, country_field
+from countries.resources import country_field
+from imports.resources import GfmdResource
 from subscriptions.models import Subscription
 
 

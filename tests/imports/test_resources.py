@@ -13,7 +13,7 @@ from countries.resources import (
     CountryResource,
     ThematicMeetingResource,
 )
-from gfmd.importexport import (
+from imports.formats import (
     CSV,
     JSON,
     XLSX,

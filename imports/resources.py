@@ -1,0 +1,502 @@
+"""The base of every resource: natural keys, friendly messages, all or nothing, bulk writes
+with history, and hooks that let an app record what an import changed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+import tablib
+from django.apps import apps
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext
+from import_export import widgets
+from import_export.fields import Field
+from import_export.instance_loaders import ModelInstanceLoader
+from import_export.resources import ModelResource
+
+from imports.formats import ImportFileError, Numbering, unescape_formula
+from imports.results import ImportResult, PreviewDiff
+from imports.widgets import (
+    PENDING_LINKS,
+    ROW_NUMBER,
+    ChoiceWidget,
+    IsoDateWidget,
+    NaturalKeysWidget,
+    NaturalKeyWidget,
+    NumberWidget,
+    UnknownKeyError,
+    WholeNumberWidget,
+    YesNoWidget,
+    cell_text,
+)
+
+# --- Resources ------------------------------------------------------------------------------
+
+
+class ChangeRecorder(Protocol):
+    """Told what a confirmed import may change before it writes (`watch`), asked to record
+    what did change once every row is written (`record`), inside the import's transaction."""
+
+    def watch(self, keys: Iterable[Any]) -> None: ...
+
+    def record(self) -> Any: ...
+
+
+class NaturalKeyInstanceLoader(ModelInstanceLoader):
+    """Finds the record a row updates through `GfmdResource.lookup`; a key naming nothing
+    known means a new record, and the row then fails validation with the widget's message
+    rather than a traceback."""
+
+    def get_instance(self, row: dict) -> models.Model | None:
+        try:
+            lookup = self.resource.lookup(row)
+        except ValueError:
+            return None
+        return self.get_queryset().filter(**lookup).first() if lookup else None
+
+
+class GfmdResource(ModelResource):
+    """Base of every resource: natural keys, friendly messages, all or nothing, history user
+    and country updates. Subclasses list their columns in `Meta.fields`."""
+
+    WIDGETS_MAP = {
+        **ModelResource.WIDGETS_MAP,
+        "TextField": widgets.CharWidget,
+        "BooleanField": YesNoWidget,
+        "DateField": IsoDateWidget,
+        "DecimalField": NumberWidget,
+        "IntegerField": WholeNumberWidget,
+        "PositiveIntegerField": WholeNumberWidget,
+        "PositiveSmallIntegerField": WholeNumberWidget,
+        "SmallIntegerField": WholeNumberWidget,
+    }
+    #: Columns read only to find the value of another column (the forum year a meeting title
+    #: belongs to); required like the record's own required columns.
+    context_columns: tuple[str, ...] = ()
+    #: False where the only unique field is the import key: the instance loader already
+    #: matched it and `find_duplicates` refused repeats, so a query a row would add nothing.
+    validate_unique = True
+    export_select_related: tuple[str, ...] = ()
+    export_prefetch_related: tuple[str, ...] = ()
+
+    class Meta:
+        use_transactions = True
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        store_row_values = True
+        instance_loader_class = NaturalKeyInstanceLoader
+
+    @classmethod
+    def widget_kwargs_for_field(cls, field_name: str, django_field: models.Field) -> dict:
+        kwargs = super().widget_kwargs_for_field(field_name, django_field)
+        if isinstance(django_field, models.BooleanField):
+            kwargs.setdefault("blank", bool(django_field.default))
+        return kwargs
+
+    def __init__(self, *, may_add: bool = True, protected: Iterable[str] = (), **kwargs):
+        """The admin passes what the importing user's form allows (`get_import_resource_kwargs`):
+        whether a row may add a record, and the fields shown read-only, which no row changes."""
+        super().__init__(**kwargs)
+        self.may_add = may_add
+        self.protected = frozenset(protected)
+
+    @classmethod
+    def get_result_class(cls) -> type[ImportResult]:
+        return ImportResult
+
+    @classmethod
+    def get_diff_class(cls) -> type[PreviewDiff]:
+        return PreviewDiff
+
+    @classmethod
+    def field_from_django_field(cls, field_name: str, django_field: models.Field, readonly: bool):
+        field = super().field_from_django_field(field_name, django_field, readonly)
+        if django_field.choices:
+            field.widget = ChoiceWidget(django_field.choices, noun=str(django_field.verbose_name))
+        return field
+
+    # Reading the file -----------------------------------------------------------------------
+
+    def id_columns(self) -> list[str]:
+        return [self.fields[name].column_name for name in self.get_import_id_fields()]
+
+    def required_columns(self) -> list[str]:
+        required = self.id_columns() + list(self.context_columns)
+        opts = self._meta.model._meta
+        for field in self.get_import_fields():
+            if field.readonly or not field.attribute or field.column_name in required:
+                continue
+            model_field = opts.get_field(field.attribute.split("__")[0])
+            if not (model_field.blank or model_field.has_default()):
+                required.append(field.column_name)
+        return required
+
+    def check_dataset(self, dataset: tablib.Dataset) -> None:
+        dataset.headers = [cell_text(header) for header in dataset.headers or []]
+        missing = [column for column in self.required_columns() if column not in dataset.headers]
+        if missing:
+            raise ImportFileError(
+                gettext(
+                    "The file has no column %(missing)s. The first row must name the columns; "
+                    "these are needed: %(required)s."
+                )
+                % {
+                    "missing": ", ".join(f'"{column}"' for column in missing),
+                    "required": ", ".join(self.required_columns()),
+                }
+            )
+        if not len(dataset):
+            raise ImportFileError(gettext("The file names its columns but has no rows to import."))
+
+    def lookup(self, row: dict) -> dict[str, Any]:
+        """The natural key of the record a row stands for, as queryset filters."""
+        return {
+            self.fields[name].attribute: self.fields[name].clean(row)
+            for name in self.get_import_id_fields()
+        }
+
+    def find_duplicates(self, dataset: tablib.Dataset) -> dict[int, int]:
+        """Rows (numbered from 1) that name the same record as an earlier row → that row."""
+        seen: dict[tuple, int] = {}
+        duplicates: dict[int, int] = {}
+        for index, values in enumerate(dataset, 1):
+            cells = zip(dataset.headers, values, strict=True)
+            row = {header: unescape_formula(value) for header, value in cells}
+            try:
+                key = tuple(self.lookup(row).items())
+            except (ValueError, KeyError):
+                continue  # reported by the row's own validation
+            if key in seen:
+                duplicates[index] = seen[key]
+            else:
+                seen[key] = index
+        return duplicates
+
+    # Importing ------------------------------------------------------------------------------
+
+    def import_data(
+        self,
+        dataset: tablib.Dataset,
+        dry_run: bool = False,
+        raise_errors: bool = False,
+        use_transactions: bool | None = None,
+        collect_failed_rows: bool = False,
+        rollback_on_validation_errors: bool = False,
+        **kwargs,
+    ) -> ImportResult:
+        """Import all rows or none: any invalid row rolls the whole file back."""
+        self.numbering = getattr(dataset, "numbering", Numbering.TABULAR)
+        self.previewing = dry_run
+        self.import_user = kwargs.get("user")
+        self.file_name = kwargs.get("file_name")
+        self.recorder = None if dry_run else self.get_change_recorder()
+        for field in self.fields.values():
+            if isinstance(field.widget, NaturalKeyWidget | NaturalKeysWidget):
+                field.widget.cache.clear()
+        try:
+            self.check_dataset(dataset)
+        except ImportFileError as error:
+            result = self.get_result_class()()
+            self.handle_import_error(result, error, raise_errors)
+        else:
+            self.duplicates = self.find_duplicates(dataset)
+            result = super().import_data(
+                dataset,
+                dry_run=dry_run,
+                raise_errors=raise_errors,
+                use_transactions=True,
+                collect_failed_rows=collect_failed_rows,
+                rollback_on_validation_errors=True,
+                **kwargs,
+            )
+        result.numbering = self.numbering
+        result.columns = {
+            field.attribute: field.column_name
+            for field in self.get_import_fields()
+            if field.attribute
+        }
+        return result
+
+    def before_import_row(self, row: dict, **kwargs) -> None:
+        for column, value in row.items():
+            row[column] = unescape_formula(value)
+
+    def import_instance(self, instance: models.Model, row: dict, **kwargs) -> None:
+        """As the library's, but many-to-many values are checked now (saved after the record),
+        unknown keys keep their own message, and a repeated row is refused."""
+        errors: dict[str, Any] = {}
+        general: list[ValidationError] = []
+        if instance._state.adding and not self.may_add:
+            opts = self._meta.model._meta
+            general.append(
+                ValidationError(
+                    gettext("names no %(noun)s that exists, and you may not add %(nouns)s")
+                    % {"noun": opts.verbose_name, "nouns": opts.verbose_name_plural},
+                    code="may_not_add",
+                )
+            )
+        for field in self.get_import_fields():
+            if field.column_name not in row:
+                continue
+            if field.attribute in self.protected:
+                if not self.keeps_value(field, instance, row):
+                    errors[field.attribute] = ValidationError(
+                        gettext("you may not change this column; leave it empty or as it is"),
+                        code="protected",
+                    )
+                continue
+            try:
+                if isinstance(field.widget, widgets.ManyToManyWidget):
+                    field.clean(row)
+                else:
+                    self.import_field(field, instance, row, **kwargs)
+            except UnknownKeyError as error:
+                errors[field.attribute] = ValidationError(str(error), code="unknown_key")
+            except ValueError as error:
+                errors[field.attribute] = ValidationError(str(error), code="invalid")
+        first = self.duplicates.get(kwargs.get("row_number"))
+        if first is not None:
+            noun, offset = self.numbering
+            general.append(
+                ValidationError(
+                    gettext("repeats %(row)s (same %(columns)s)")
+                    % {
+                        "row": f"{noun} {first + offset - 1}",
+                        "columns": ", ".join(self.id_columns()),
+                    },
+                    code="duplicate_row",
+                )
+            )
+        if general:
+            errors[NON_FIELD_ERRORS] = general
+        if errors:
+            raise ValidationError(errors)
+
+    def get_user_visible_fields(self) -> list[Field]:
+        """The columns the import page says it writes: not those protected for this user."""
+        return [
+            field
+            for field in super().get_user_visible_fields()
+            if field.attribute not in self.protected
+        ]
+
+    def keeps_value(self, field: Field, instance: models.Model, row: dict) -> bool:
+        """A protected column may be empty or hold the record's own value (so an exported file
+        imports back unchanged); any other value would change what the user may not."""
+        if cell_text(row[field.column_name]) == "":
+            return True
+        try:
+            return field.clean(row) == field.get_value(instance)
+        except ValueError:
+            return False
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """Model.full_clean, step by step, minus what costs a query a row for nothing:
+        foreign keys a natural-key widget has just found are not looked up again, a bulk
+        import leaves check constraints to the database (see `bulk_write`), and
+        `validate_unique` is off where the import key is the only unique field."""
+        errors = dict(import_validation_errors or {})
+        found = {
+            field.attribute
+            for field in self.get_import_fields()
+            if isinstance(field.widget, NaturalKeyWidget)
+        }
+        steps = [
+            lambda: instance.clean_fields(exclude=set(errors) | found),
+            instance.clean,
+        ]
+        if self.validate_unique:
+            steps.append(lambda: instance.validate_unique(exclude=set(errors)))
+        if not self._meta.use_bulk:
+            steps.append(lambda: instance.validate_constraints(exclude=set(errors)))
+        for step in steps:
+            try:
+                step()
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    # Bulk writes (Meta.use_bulk): records, their links and their history, a few queries a
+    # batch instead of some twenty a row. The library leaves links out of bulk imports and
+    # writes no history; both are done here.
+
+    def save_m2m(self, instance: models.Model, row: dict, **kwargs) -> None:
+        if not self._meta.use_bulk:
+            return super().save_m2m(instance, row, **kwargs)
+        instance.__dict__[PENDING_LINKS] = {
+            field.attribute: field.clean(row)
+            for field in self.get_import_fields()
+            if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row
+        }
+
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        self.bulk_write(
+            self.create_instances, created=True, result=result, raise_errors=raise_errors
+        )
+
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        self.bulk_write(
+            self.update_instances, created=False, result=result, raise_errors=raise_errors
+        )
+
+    def get_bulk_update_fields(self) -> list[str]:
+        opts = self._meta.model._meta
+        return [
+            field.attribute
+            for name, field in self.fields.items()
+            if name not in self.get_import_id_fields()
+            and not field.readonly
+            and field.attribute not in self.protected
+            and not opts.get_field(field.attribute).many_to_many
+        ]
+
+    def bulk_write(self, instances: list, *, created: bool, result, raise_errors: bool) -> None:
+        """Always inside the import's transaction (use_transactions is forced), which a dry
+        run or any error rolls back."""
+        if not instances:
+            return
+        model = self._meta.model
+        try:
+            with transaction.atomic():
+                if created:
+                    model._default_manager.bulk_create(instances)
+                else:
+                    model._default_manager.bulk_update(instances, self.get_bulk_update_fields())
+            self.write_links(instances)
+            history = model.history.bulk_history_create(instances, update=not created)
+            self.write_link_history(instances, history)
+        except IntegrityError as error:
+            # Rare, so only now is each record of the batch checked, to name its row.
+            broken = self.broken_constraints(instances)
+            for problem in broken or [error]:
+                self.handle_import_error(result, problem, raise_errors)
+        except Exception as error:
+            self.handle_import_error(result, error, raise_errors)
+        finally:
+            instances.clear()
+
+    def broken_constraints(self, instances: list[models.Model]) -> list[ImportFileError]:
+        noun, offset = self.numbering
+        problems = []
+        for instance in instances:
+            try:
+                instance.validate_constraints()
+            except ValidationError as error:
+                row = instance.__dict__.get(ROW_NUMBER, 0) + offset - 1
+                problems += [ImportFileError(f"{noun} {row}: {text}") for text in error.messages]
+        return problems
+
+    def link_fields(self) -> list[models.ManyToManyField]:
+        opts = self._meta.model._meta
+        return [
+            opts.get_field(field.attribute)
+            for field in self.get_import_fields()
+            if isinstance(field.widget, widgets.ManyToManyWidget)
+        ]
+
+    def write_links(self, instances: list[models.Model]) -> None:
+        for field in self.link_fields():
+            through = field.remote_field.through
+            source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+            changed = {
+                instance.pk: instance.__dict__[PENDING_LINKS][field.name]
+                for instance in instances
+                if field.name in instance.__dict__.get(PENDING_LINKS, {})
+            }
+            through.objects.filter(**{f"{source}__in": changed}).delete()
+            through.objects.bulk_create(
+                through(**{f"{source}_id": pk, f"{target}_id": item.pk})
+                for pk, items in changed.items()
+                for item in items
+            )
+        for instance in instances:
+            instance.__dict__.pop(PENDING_LINKS, None)
+
+    def write_link_history(self, instances: list[models.Model], history: list) -> None:
+        """What simple_history's m2m_fields store for each historical record: the links as
+        they are after the write."""
+        tracked = {field.name for field in self.history_model()._history_m2m_fields}
+        for field in self.link_fields():
+            if field.name not in tracked:
+                continue
+            through = field.remote_field.through
+            source = field.m2m_field_name()
+            link_history = apps.get_model(
+                through._meta.app_label, f"Historical{through._meta.object_name}"
+            )
+            links: dict[int, list] = {}
+            for link in through.objects.filter(**{f"{source}__in": instances}):
+                links.setdefault(getattr(link, f"{source}_id"), []).append(link)
+            link_history.objects.bulk_create(
+                link_history(
+                    history=record,
+                    **{f.attname: getattr(link, f.attname) for f in through._meta.fields},
+                )
+                for instance, record in zip(instances, history, strict=True)
+                for link in links.get(instance.pk, [])
+            )
+
+    def history_model(self) -> type[models.Model]:
+        return self._meta.model.history.model
+
+    # Hooks for the apps: recording what a confirmed import changed --------------------------
+
+    def get_change_recorder(self) -> ChangeRecorder | None:
+        """What records the changes of a confirmed import (never of a preview); none here. An
+        app returns one (countries: one country update per country page changed)."""
+        return None
+
+    def watched_keys(self, instance: models.Model, row: dict) -> set[Any]:
+        """What the recorder must look at before this row is written (the primary keys of the
+        countries whose page it may change); called once a row, before the write."""
+        return set()
+
+    def after_init_instance(self, instance: models.Model, new: bool, row: dict, **kwargs) -> None:
+        if self.recorder:  # not for a preview
+            self.recorder.watch(self.watched_keys(instance, row))
+
+    def before_save_instance(self, instance: models.Model, row: dict, **kwargs) -> None:
+        instance.__dict__[ROW_NUMBER] = kwargs.get("row_number")
+        user = self.import_user
+        if user is not None and user.is_authenticated:
+            instance._history_user = user
+        instance._change_reason = (
+            gettext("Imported from %(file)s") % {"file": self.file_name}
+            if self.file_name
+            else gettext("Imported")
+        )
+
+    def after_import(self, dataset: tablib.Dataset, result: ImportResult, **kwargs) -> None:
+        super().after_import(dataset, result, **kwargs)
+        if self.recorder and not result.has_problems():
+            self.recorder.record()
+
+    # Exporting ------------------------------------------------------------------------------
+
+    def filter_export(self, queryset: models.QuerySet, **kwargs) -> models.QuerySet:
+        return queryset.select_related(*self.export_select_related).prefetch_related(
+            *self.export_prefetch_related
+        )
+
+
+def related_ids(value: Iterable[models.Model] | models.Model | None) -> set[int]:
+    if value is None:
+        return set()
+    if isinstance(value, models.Model):
+        return {value.pk}
+    return {item.pk for item in value}
+
+
+def clean_or_none(resource: GfmdResource, column: str, row: dict) -> Any:
+    """The value of a column for `watched_keys`; invalid values are reported elsewhere."""
+    field = resource.fields[column]
+    if field.column_name not in row:
+        return None
+    try:
+        return field.clean(row)
+    except ValueError:
+        return None
