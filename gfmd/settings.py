@@ -230,6 +230,11 @@ IMPORT_XLSX_MAX_UNPACKED_SIZE = int(
     os.environ.get("IMPORT_XLSX_MAX_UNPACKED_SIZE", str(50 * 1024 * 1024))
 )
 IMPORT_XLSX_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_XLSX_MAX_COMPRESSION_RATIO", "200"))
+# Uploads between an import's preview and its confirm step (imports/uploads.py): where they
+# are kept (default: a folder in the system's temporary folder) and for how long.
+IMPORT_UPLOAD_DIR = os.environ.get("IMPORT_UPLOAD_DIR", "")
+IMPORT_UPLOAD_MAX_AGE_HOURS = float(os.environ.get("IMPORT_UPLOAD_MAX_AGE_HOURS", "6"))
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "imports.uploads.UploadStorage"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 # Our formats escape formulas themselves: the library's setting only strips one "=" and

@@ -3,14 +3,16 @@ with history, and hooks that let an app record what an import changed."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from typing import Any, Protocol
 
 import tablib
 from django.apps import apps
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from import_export import widgets
 from import_export.fields import Field
 from import_export.instance_loaders import ModelInstanceLoader
@@ -33,6 +35,26 @@ from imports.widgets import (
 )
 
 # --- Resources ------------------------------------------------------------------------------
+
+
+STALE_PREVIEW_MESSAGE = _(
+    "Someone else imported changes to these rows while you were looking at the preview, so "
+    "nothing was imported. Preview the file again to see what it would change now."
+)
+
+
+def import_lock_acquire(model: type[models.Model]) -> None:
+    """Wait for, then hold until the transaction ends, the lock of imports into `model`
+    (a PostgreSQL advisory lock; SQLite lets one transaction write at a time anyway)."""
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        return
+    key = zlib.crc32(model._meta.label_lower.encode()) - 2**31  # a signed 32-bit integer
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK_NAMESPACE, key])
+
+
+IMPORT_LOCK_NAMESPACE = 1_148_020  # any fixed number; the other half of the key is the model
 
 
 class ChangeRecorder(Protocol):
@@ -192,6 +214,7 @@ class GfmdResource(ModelResource):
         self.previewing = dry_run
         self.import_user = kwargs.get("user")
         self.file_name = kwargs.get("file_name")
+        self.expected_preview = kwargs.pop("expected_preview", None)
         self.recorder = None if dry_run else self.get_change_recorder()
         for field in self.fields.values():
             if isinstance(field.widget, NaturalKeyWidget | NaturalKeysWidget):
@@ -470,8 +493,23 @@ class GfmdResource(ModelResource):
             else gettext("Imported")
         )
 
+    def before_import(self, dataset: tablib.Dataset, **kwargs) -> None:
+        """A confirmed import holds its model's import lock until it commits: two staff
+        confirming the same file at once write it one after the other, and the second then
+        finds the first one's rows (see `after_import`)."""
+        super().before_import(dataset, **kwargs)
+        if not kwargs.get("dry_run"):
+            import_lock_acquire(self._meta.model)
+
     def after_import(self, dataset: tablib.Dataset, result: ImportResult, **kwargs) -> None:
         super().after_import(dataset, result, **kwargs)
+        if (
+            self.expected_preview
+            and not result.has_problems()
+            and result.fingerprint() != self.expected_preview
+        ):
+            # Raised here, the library adds it to the result and rolls the whole file back.
+            raise ImportFileError(STALE_PREVIEW_MESSAGE)
         if self.recorder and not result.has_problems():
             self.recorder.record()
 

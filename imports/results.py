@@ -3,6 +3,7 @@ problem as one line ("row 7: ...")."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -122,6 +123,12 @@ class ImportResult(Result):
             gettext("error"): self.totals[RowResult.IMPORT_TYPE_INVALID]
             + self.totals[RowResult.IMPORT_TYPE_ERROR]
         }
+
+    def fingerprint(self) -> str:
+        """What the import does to each row, in file order, in a few characters: the confirm
+        step compares it with the preview's, and writes nothing if they differ."""
+        kinds = ",".join(row_result.import_type for row_result in self.rows)
+        return hashlib.sha256(kinds.encode()).hexdigest()[:32]
 
     def has_problems(self) -> bool:
         return self.has_errors() or self.has_validation_errors()
