@@ -10,6 +10,7 @@ import json
 import re
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import tablib
@@ -19,6 +20,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.formats import base_formats
+
+from imports.widgets import cell_text
 
 # --- Limits ---------------------------------------------------------------------------------
 
@@ -160,6 +163,32 @@ class Numbering:
     RECORDS = ("record", 1)
 
 
+@dataclass(frozen=True)
+class RowNumbers:
+    """The name of each record of a dataset as the person who made the file sees it: the
+    row number a spreadsheet shows (blank rows counted) or the record's place in a JSON list,
+    after the sheet's name for a workbook of several sheets."""
+
+    noun: str = "row"
+    first: int = 2
+    numbers: tuple[int, ...] = ()
+    prefix: str = ""
+
+    @classmethod
+    def of(cls, dataset: tablib.Dataset, *, prefix: str = "") -> RowNumbers:
+        noun, first = getattr(dataset, "numbering", Numbering.TABULAR)
+        numbers = tuple(getattr(dataset, "row_numbers", ()))
+        return cls(noun=noun, first=first, numbers=numbers, prefix=prefix)
+
+    def label(self, index: int) -> str:
+        """`index` counts the dataset's records from 1, as django-import-export does."""
+        if 0 < index <= len(self.numbers):
+            number = self.numbers[index - 1]
+        else:
+            number = index + self.first - 1
+        return f"{self.prefix}{self.noun} {number}"
+
+
 class EscapingFormat:
     numbering = Numbering.TABULAR
 
@@ -179,21 +208,92 @@ class EscapingFormat:
         raise NotImplementedError
 
 
+def rows_to_dataset(
+    rows: Iterable[tuple[int, list[Any]]], *, where: str = ""
+) -> tablib.Dataset | None:
+    """A dataset from (row number, cells) pairs as a spreadsheet shows them: the first row
+    with a value names the columns, blank rows are left out but keep their numbers (in
+    `dataset.row_numbers`), and trailing unnamed empty columns are dropped. None for a
+    sheet with no value at all. `where` names the sheet in messages ("Sheet 'X', ")."""
+
+    def blank(value: Any) -> bool:
+        return value is None or (isinstance(value, str) and not value.strip())
+
+    headers: list[str] | None = None
+    records: list[list[Any]] = []
+    numbers: list[int] = []
+    for number, cells in rows:
+        if all(blank(value) for value in cells):
+            continue
+        if headers is None:
+            headers = [cell_text(value) for value in cells]
+            while headers and not headers[-1]:
+                headers.pop()
+            continue
+        if len(cells) > len(headers):
+            if any(not blank(value) for value in cells[len(headers) :]):
+                raise ImportFileError(
+                    gettext("%(where)srow %(row)s has more cells than the header row names.")
+                    % {"where": where, "row": number}
+                )
+            cells = cells[: len(headers)]
+        records.append(list(cells) + [None] * (len(headers) - len(cells)))
+        numbers.append(number)
+    if headers is None:
+        return None
+    unnamed = [index + 1 for index, header in enumerate(headers) if not header]
+    if unnamed:
+        raise ImportFileError(
+            gettext("%(where)scolumn %(column)s has no name in the header row.")
+            % {"where": where, "column": column_letter(unnamed[0])}
+        )
+    dataset = tablib.Dataset(*records, headers=headers)
+    dataset.row_numbers = numbers
+    return dataset
+
+
+def column_letter(index: int) -> str:
+    """1 → A, 27 → AA, as spreadsheets name columns."""
+    letters = ""
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+SEPARATORS = {";": _("semicolons"), "\t": _("tabs")}
+
+
 class CSV(EscapingFormat, base_formats.CSV):
+    """Comma-separated only: a file that looks separated by semicolons or tabs (as some
+    spreadsheet programs save "CSV" in some languages) is refused with a message saying so,
+    rather than read with a guessed separator, where "1,5" may be a decimal comma."""
+
     def parse(self, in_stream: bytes | str) -> tablib.Dataset:
         text = _decode_text(in_stream, self.encoding)
         try:
-            rows = sum(1 for row in csv.reader(io.StringIO(text)) if any(row))
-            check_row_count(rows - 1)
-            return base_formats.CSV.create_dataset(self, text)
-        except tablib.InvalidDimensions as error:
-            raise ImportFileError(
-                gettext("This CSV file cannot be read: a row has more cells than the header row.")
-            ) from error
+            records = list(csv.reader(io.StringIO(text)))
         except csv.Error as error:
             raise ImportFileError(
                 gettext("This CSV file cannot be read: %(error)s.") % {"error": error}
             ) from error
+        check_row_count(sum(1 for record in records if any(cell.strip() for cell in record)) - 1)
+        header = next((record for record in records if any(cell.strip() for cell in record)), [])
+        if len(header) == 1:
+            for separator, name in SEPARATORS.items():
+                if header[0].count(separator) >= 1:
+                    raise ImportFileError(
+                        gettext(
+                            "This file seems to be separated by %(separator)s; save it as "
+                            'comma-separated CSV ("CSV UTF-8 (comma delimited)") and upload '
+                            "that."
+                        )
+                        % {"separator": name}
+                    )
+        dataset = rows_to_dataset(enumerate(records, 1))
+        if dataset is None:
+            raise ImportFileError(gettext("The file is empty."))
+        return dataset
 
 
 class JSON(EscapingFormat, base_formats.JSON):
@@ -223,6 +323,12 @@ class JSON(EscapingFormat, base_formats.JSON):
 
 
 class XLSX(EscapingFormat, base_formats.XLSX):
+    """Every sheet is read. One sheet gives a dataset; several give the first one's dataset
+    with all of them in `dataset.sheets` (each with its `title`), for a resource that takes
+    a workbook of several sheets (`GfmdResource.workbook`); sheets with no value at all are
+    left out. A formula is read as the value the spreadsheet program computed and saved with
+    it; a formula saved without one (as scripts write them) is an error naming its cell."""
+
     def parse(self, in_stream: bytes | str) -> tablib.Dataset:
         import openpyxl
 
@@ -230,25 +336,51 @@ class XLSX(EscapingFormat, base_formats.XLSX):
             raise ImportFileError(gettext("This file is not an XLSX workbook."))
         check_xlsx_archive(in_stream)
         try:
-            book = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
-            rows = sum(
-                1
-                for row in book.active.iter_rows(values_only=True)
-                if any(value is not None for value in row)
-            )
-            book.close()
+            values = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
+            formulas = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True)
+            sheets = []
+            for title in values.sheetnames:
+                where = gettext("Sheet '%(title)s', ") % {"title": title}
+                rows = self.sheet_rows(values[title], formulas[title], title)
+                dataset = rows_to_dataset(rows, where=where)
+                if dataset is not None:
+                    dataset.title = title
+                    sheets.append(dataset)
+            values.close()
+            formulas.close()
+        except ImportFileError:
+            raise
         except Exception as error:  # openpyxl raises many kinds on a damaged file
             raise ImportFileError(
                 gettext("This XLSX workbook is damaged and cannot be read.")
             ) from error
-        check_row_count(rows - 1)
-        if rows == 0:
-            raise ImportFileError(gettext("The workbook's first sheet is empty."))
-        return base_formats.XLSX.create_dataset(self, in_stream)
+        if not sheets:
+            raise ImportFileError(gettext("The workbook is empty."))
+        check_row_count(sum(len(sheet) for sheet in sheets))
+        first = sheets[0]
+        first.sheets = sheets
+        return first
+
+    @staticmethod
+    def sheet_rows(values, formulas, title: str) -> Iterable[tuple[int, list[Any]]]:
+        for number, (row, formula_row) in enumerate(
+            zip(values.iter_rows(), formulas.iter_rows(), strict=False), 1
+        ):
+            cells = [cell.value for cell in row]
+            for cell, formula in zip(row, formula_row, strict=False):
+                if cell.value is None and getattr(formula, "data_type", None) == "f":
+                    raise ImportFileError(
+                        gettext(
+                            "Sheet '%(sheet)s', cell %(cell)s: a formula without a computed "
+                            "value; save the file in a spreadsheet program or type the value."
+                        )
+                        % {"sheet": title, "cell": formula.coordinate}
+                    )
+            numbered = next((cell.row for cell in row if getattr(cell, "row", None)), number)
+            yield numbered, cells
 
 
 FORMATS = [CSV, XLSX, JSON]
-# The admin exports numbers and dates as such (not as text) to the formats in this list; it
 
 
 def write_workbook(sheets: Iterable[tuple[str, tablib.Dataset]]) -> bytes:

@@ -3,6 +3,7 @@ with history, and hooks that let an app record what an import changed."""
 
 from __future__ import annotations
 
+import difflib
 import zlib
 from collections.abc import Iterable
 from typing import Any, Protocol
@@ -18,7 +19,7 @@ from import_export.fields import Field
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.resources import ModelResource
 
-from imports.formats import ImportFileError, Numbering, unescape_formula
+from imports.formats import ImportFileError, RowNumbers, unescape_formula
 from imports.results import ImportResult, PreviewDiff
 from imports.widgets import (
     PENDING_LINKS,
@@ -170,8 +171,23 @@ class GfmdResource(ModelResource):
                     "required": ", ".join(self.required_columns()),
                 }
             )
+        known = [field.column_name for field in self.fields.values()]
+        unknown = [column for column in dataset.headers if column not in known]
+        if unknown:
+            raise ImportFileError(self.unknown_column_message(unknown[0], known))
         if not len(dataset):
             raise ImportFileError(gettext("The file names its columns but has no rows to import."))
+
+    @staticmethod
+    def unknown_column_message(column: str, known: list[str]) -> str:
+        """A column this resource does not read would be dropped silently; it is refused,
+        with the nearest known name when there is one (a typo)."""
+        near = difflib.get_close_matches(column, known, n=1, cutoff=0.6)
+        hint = gettext(' (did you mean "%(near)s"?)') % {"near": near[0]} if near else ""
+        return gettext(
+            'The file has a column "%(column)s"%(hint)s that is not imported here. Correct '
+            "its name or remove it; the columns are: %(known)s."
+        ) % {"column": column, "hint": hint, "known": ", ".join(known)}
 
     def lookup(self, row: dict) -> dict[str, Any]:
         """The natural key of the record a row stands for, as queryset filters."""
@@ -210,7 +226,7 @@ class GfmdResource(ModelResource):
         **kwargs,
     ) -> ImportResult:
         """Import all rows or none: any invalid row rolls the whole file back."""
-        self.numbering = getattr(dataset, "numbering", Numbering.TABULAR)
+        self.row_numbers = RowNumbers.of(dataset, prefix=kwargs.pop("row_prefix", ""))
         self.previewing = dry_run
         self.import_user = kwargs.get("user")
         self.file_name = kwargs.get("file_name")
@@ -235,7 +251,7 @@ class GfmdResource(ModelResource):
                 rollback_on_validation_errors=True,
                 **kwargs,
             )
-        result.numbering = self.numbering
+        result.row_numbers = self.row_numbers
         result.columns = {
             field.attribute: field.column_name
             for field in self.get_import_fields()
@@ -282,12 +298,11 @@ class GfmdResource(ModelResource):
                 errors[field.attribute] = ValidationError(str(error), code="invalid")
         first = self.duplicates.get(kwargs.get("row_number"))
         if first is not None:
-            noun, offset = self.numbering
             general.append(
                 ValidationError(
                     gettext("repeats %(row)s (same %(columns)s)")
                     % {
-                        "row": f"{noun} {first + offset - 1}",
+                        "row": self.row_numbers.label(first).removeprefix(self.row_numbers.prefix),
                         "columns": ", ".join(self.id_columns()),
                     },
                     code="duplicate_row",
@@ -403,14 +418,13 @@ class GfmdResource(ModelResource):
             instances.clear()
 
     def broken_constraints(self, instances: list[models.Model]) -> list[ImportFileError]:
-        noun, offset = self.numbering
         problems = []
         for instance in instances:
             try:
                 instance.validate_constraints()
             except ValidationError as error:
-                row = instance.__dict__.get(ROW_NUMBER, 0) + offset - 1
-                problems += [ImportFileError(f"{noun} {row}: {text}") for text in error.messages]
+                row = self.row_numbers.label(instance.__dict__.get(ROW_NUMBER, 0))
+                problems += [ImportFileError(f"{row}: {text}") for text in error.messages]
         return problems
 
     def link_fields(self) -> list[models.ManyToManyField]:

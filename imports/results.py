@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.resources import Diff
 from import_export.results import Result, RowResult
 
-from imports.formats import Numbering
+from imports.formats import RowNumbers
 
 if TYPE_CHECKING:
     from imports.resources import GfmdResource
@@ -61,13 +61,12 @@ SELF_DESCRIBING_CODES = {"unknown_key", "duplicate_row"}
 
 
 class ImportResult(Result):
-    numbering = Numbering.TABULAR
+    row_numbers = RowNumbers()
     columns: dict[str, str] = {}
 
     def row_label(self, index: int) -> str:
         """`index` counts records from 1, as django-import-export does."""
-        noun, first = self.numbering
-        return f"{noun} {index + first - 1}"
+        return self.row_numbers.label(index)
 
     def _invalid_messages(self, error: ValidationError) -> list[str]:
         texts = []

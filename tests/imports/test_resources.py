@@ -158,7 +158,11 @@ def test_an_xlsx_whose_archive_lies_about_its_size_is_still_refused(settings):
         (CSV, xlsx_bytes([["country"], ["MAR"]]), "This file is an XLSX workbook; choose"),
         (JSON, b"{not json", r"This is not valid JSON \(line 1, column 2"),
         (JSON, b'{"country": "MAR"}', "The JSON file must hold a list of records"),
-        (CSV, b"country,forum_year\nMAR,2011,extra\n", "a row has more cells than the header"),
+        (
+            CSV,
+            b"country,forum_year\nMAR,2011,extra\n",
+            "row 2 has more cells than the header row names",
+        ),
     ],
 )
 def test_the_wrong_format_gets_one_clear_message(file_format, content, message):
