@@ -251,5 +251,9 @@ PROFILE_WORKBOOK = Workbook(
 )
 
 
+# The countries' import page takes a whole profile workbook back through one upload.
+CountryResource.workbook = PROFILE_WORKBOOK
+
+
 def profile_workbook(country: Country) -> bytes:
     return PROFILE_WORKBOOK.export(country)

@@ -3,11 +3,13 @@ that every ModelAdmin with import or export uses."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -75,6 +77,18 @@ class GfmdImportExportMixin(NativeTypesExport, ImportExportMixin):
         return super().get_import_resource_kwargs(request, **kwargs) | {
             "may_add": self.has_add_permission(request),
             "protected": self.get_readonly_fields(request),
+            "permissions_for": partial(self.import_permissions_for, request),
+        }
+
+    def import_permissions_for(self, request, model: type[models.Model]) -> dict | None:
+        """For a workbook's sheet of `model`: what the user's form of that model allows, as
+        above, or None when the user may not import it (no change permission there)."""
+        model_admin = self.admin_site._registry.get(model)
+        if model_admin is None or not model_admin.has_change_permission(request):
+            return None
+        return {
+            "may_add": model_admin.has_add_permission(request),
+            "protected": model_admin.get_readonly_fields(request),
         }
 
     def import_action(self, request, **kwargs):

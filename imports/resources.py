@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 import tablib
@@ -20,7 +20,7 @@ from import_export.instance_loaders import ModelInstanceLoader
 from import_export.resources import ModelResource
 
 from imports.formats import ImportFileError, RowNumbers, unescape_formula
-from imports.results import ImportResult, PreviewDiff
+from imports.results import ImportResult, PreviewDiff, WorkbookResult
 from imports.widgets import (
     PENDING_LINKS,
     ROW_NUMBER,
@@ -34,6 +34,7 @@ from imports.widgets import (
     YesNoWidget,
     cell_text,
 )
+from imports.workbooks import Sheet, Workbook
 
 # --- Resources ------------------------------------------------------------------------------
 
@@ -56,6 +57,20 @@ def import_lock_acquire(model: type[models.Model]) -> None:
 
 
 IMPORT_LOCK_NAMESPACE = 1_148_020  # any fixed number; the other half of the key is the model
+
+
+class NotRecording:
+    """The recorder of a workbook's preview: each sheet's import writes (so that the next
+    sheet sees its rows), but nothing is recorded and the whole is rolled back."""
+
+    def watch(self, keys: Iterable[Any]) -> None:
+        pass
+
+    def record(self) -> None:
+        pass
+
+
+NOT_RECORDING = NotRecording()
 
 
 class ChangeRecorder(Protocol):
@@ -95,6 +110,9 @@ class GfmdResource(ModelResource):
         "PositiveSmallIntegerField": WholeNumberWidget,
         "SmallIntegerField": WholeNumberWidget,
     }
+    #: The workbook of several sheets that this resource's import page also takes whole, each
+    #: sheet imported by its own resource (the country profile for countries); None: one sheet.
+    workbook: Workbook | None = None
     #: Columns read only to find the value of another column (the forum year a meeting title
     #: belongs to); required like the record's own required columns.
     context_columns: tuple[str, ...] = ()
@@ -119,12 +137,22 @@ class GfmdResource(ModelResource):
             kwargs.setdefault("blank", bool(django_field.default))
         return kwargs
 
-    def __init__(self, *, may_add: bool = True, protected: Iterable[str] = (), **kwargs):
+    def __init__(
+        self,
+        *,
+        may_add: bool = True,
+        protected: Iterable[str] = (),
+        permissions_for: Callable[[type[models.Model]], dict | None] | None = None,
+        **kwargs,
+    ):
         """The admin passes what the importing user's form allows (`get_import_resource_kwargs`):
-        whether a row may add a record, and the fields shown read-only, which no row changes."""
+        whether a row may add a record, and the fields shown read-only, which no row changes;
+        for a workbook, `permissions_for(model)` gives the same for each sheet's model (None:
+        the user may not import it)."""
         super().__init__(**kwargs)
         self.may_add = may_add
         self.protected = frozenset(protected)
+        self.permissions_for = permissions_for
 
     @classmethod
     def get_result_class(cls) -> type[ImportResult]:
@@ -227,11 +255,18 @@ class GfmdResource(ModelResource):
     ) -> ImportResult:
         """Import all rows or none: any invalid row rolls the whole file back."""
         self.row_numbers = RowNumbers.of(dataset, prefix=kwargs.pop("row_prefix", ""))
-        self.previewing = dry_run
         self.import_user = kwargs.get("user")
         self.file_name = kwargs.get("file_name")
         self.expected_preview = kwargs.pop("expected_preview", None)
-        self.recorder = None if dry_run else self.get_change_recorder()
+        self.previewing = kwargs.pop("previewing", dry_run)
+        shared_recorder = kwargs.pop("recorder", None)
+        self.owns_recorder = shared_recorder is None
+        self.recorder = shared_recorder or (None if dry_run else self.get_change_recorder())
+        sheets = [] if kwargs.pop("in_workbook", False) else getattr(dataset, "sheets", [])
+        if self.takes_as_workbook(sheets):
+            return self.import_workbook(
+                sheets, dry_run=dry_run, raise_errors=raise_errors, **kwargs
+            )
         for field in self.fields.values():
             if isinstance(field.widget, NaturalKeyWidget | NaturalKeysWidget):
                 field.widget.cache.clear()
@@ -258,6 +293,94 @@ class GfmdResource(ModelResource):
             if field.attribute
         }
         return result
+
+    # Workbooks of several sheets ------------------------------------------------------------
+
+    def takes_as_workbook(self, sheets: list[tablib.Dataset]) -> bool:
+        """Several sheets, or one sheet that the workbook names for another resource."""
+        if len(sheets) > 1:
+            return True
+        if self.workbook is None or not sheets:
+            return False
+        sheet = self.workbook.sheet_named(sheets[0].title or "")
+        return sheet is not None and sheet.resource_class is not type(self)
+
+    def import_workbook(
+        self, sheets: list[tablib.Dataset], *, dry_run: bool, raise_errors: bool, **kwargs
+    ) -> WorkbookResult:
+        """Each sheet by its resource, in the workbook's order, all in one transaction: the
+        preview is the import rolled back, so a sheet sees the rows of the sheets before it
+        (a new thematic meeting, then the countries that took part in it)."""
+        result = WorkbookResult()
+        try:
+            named = self.workbook_sheets(sheets)
+        except ImportFileError as error:
+            self.handle_import_error(result, error, raise_errors)
+            return result
+        with transaction.atomic():
+            for sheet, dataset in named:
+                model = sheet.resource_class._meta.model
+                permissions = self.permissions_for(model) if self.permissions_for else {}
+                if permissions is None:
+                    message = gettext("Sheet '%(sheet)s': you may not import %(records)s.") % {
+                        "sheet": dataset.title,
+                        "records": model._meta.verbose_name_plural,
+                    }
+                    self.handle_import_error(result, ImportFileError(message), raise_errors)
+                    break
+                sheet_result = sheet.resource_class(**permissions).import_data(
+                    dataset,
+                    dry_run=False,
+                    raise_errors=raise_errors,
+                    previewing=dry_run,
+                    recorder=self.recorder or NOT_RECORDING,
+                    row_prefix=WorkbookResult.sheet_prefix(dataset.title),
+                    in_workbook=True,
+                    **kwargs,
+                )
+                result.add_sheet(dataset.title, sheet_result)
+            if (
+                self.expected_preview
+                and not result.has_problems()
+                and result.fingerprint() != self.expected_preview
+            ):
+                self.handle_import_error(
+                    result, ImportFileError(STALE_PREVIEW_MESSAGE), raise_errors
+                )
+            if dry_run or result.has_problems():
+                transaction.set_rollback(True)
+            elif self.recorder:
+                self.recorder.record()
+        result.diff_headers = []
+        return result
+
+    def workbook_sheets(self, sheets: list[tablib.Dataset]) -> list[tuple[Sheet, tablib.Dataset]]:
+        """The sheets with what the workbook says of each, in the workbook's order."""
+        opts = self._meta.model._meta
+        if self.workbook is None:
+            raise ImportFileError(
+                gettext(
+                    "Sheet '%(sheet)s' is not expected here: this page imports one sheet of "
+                    "%(records)s. Remove the other sheets, or import each on its own page."
+                )
+                % {"sheet": sheets[1].title, "records": opts.verbose_name_plural}
+            )
+        named = []
+        for dataset in sheets:
+            sheet = self.workbook.sheet_named(dataset.title or "")
+            if sheet is None:
+                raise ImportFileError(
+                    gettext(
+                        "Sheet '%(sheet)s' is not expected in this workbook; its sheets are "
+                        "%(titles)s. Rename or remove it."
+                    )
+                    % {
+                        "sheet": dataset.title,
+                        "titles": ", ".join(f"'{title}'" for title in self.workbook.titles()),
+                    }
+                )
+            named.append((sheet, dataset))
+        return sorted(named, key=lambda item: self.workbook.sheets.index(item[0]))
 
     def before_import_row(self, row: dict, **kwargs) -> None:
         for column, value in row.items():
@@ -524,7 +647,7 @@ class GfmdResource(ModelResource):
         ):
             # Raised here, the library adds it to the result and rolls the whole file back.
             raise ImportFileError(STALE_PREVIEW_MESSAGE)
-        if self.recorder and not result.has_problems():
+        if self.recorder and self.owns_recorder and not result.has_problems():
             self.recorder.record()
 
     # Exporting ------------------------------------------------------------------------------

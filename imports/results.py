@@ -131,3 +131,42 @@ class ImportResult(Result):
 
     def has_problems(self) -> bool:
         return self.has_errors() or self.has_validation_errors()
+
+
+class WorkbookResult(ImportResult):
+    """The result of a workbook of several sheets imported through one upload: each sheet's
+    result, in import order, and their rows, counts and problems together."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sheets: list[tuple[str, ImportResult]] = []
+
+    def add_sheet(self, title: str, result: ImportResult) -> None:
+        self.sheets.append((title, result))
+        self.rows += result.rows
+        self.invalid_rows += result.invalid_rows
+        self.error_rows += result.error_rows
+        self.total_rows += result.total_rows
+        for kind, count in result.totals.items():
+            self.totals[kind] += count
+
+    def has_errors(self) -> bool:
+        return super().has_errors() or any(result.has_errors() for _title, result in self.sheets)
+
+    def preview(self) -> list[PreviewRow]:
+        return [row for _title, result in self.sheets for row in result.preview()]
+
+    def error_messages(self) -> list[str]:
+        lines = [str(error.error) for error in self.base_errors]
+        for title, result in self.sheets:
+            lines += [
+                message
+                if message.startswith(result.row_numbers.prefix)
+                else f"{self.sheet_prefix(title)}{message}"
+                for message in result.error_messages()
+            ]
+        return lines
+
+    @staticmethod
+    def sheet_prefix(title: str) -> str:
+        return gettext("Sheet '%(title)s', ") % {"title": title}
