@@ -3,6 +3,7 @@ with history, and hooks that let an app record what an import changed."""
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import zlib
 from collections.abc import Callable, Iterable
@@ -20,7 +21,7 @@ from import_export.instance_loaders import ModelInstanceLoader
 from import_export.resources import ModelResource
 
 from imports.formats import ImportFileError, RowNumbers, unescape_formula
-from imports.results import ImportResult, PreviewDiff, WorkbookResult
+from imports.results import PREVIEW_ROWS, ImportResult, PreviewDiff, WorkbookResult
 from imports.widgets import (
     PENDING_LINKS,
     ROW_NUMBER,
@@ -39,6 +40,10 @@ from imports.workbooks import Sheet, Workbook
 # --- Resources ------------------------------------------------------------------------------
 
 
+REFUSED_MESSAGE = _(
+    "The database refused the file: a row breaks one of its rules. Check the file for "
+    "values that must be unique."
+)
 STALE_PREVIEW_MESSAGE = _(
     "Someone else imported changes to these rows while you were looking at the preview, so "
     "nothing was imported. Preview the file again to see what it would change now."
@@ -85,14 +90,68 @@ class ChangeRecorder(Protocol):
 class NaturalKeyInstanceLoader(ModelInstanceLoader):
     """Finds the record a row updates through `GfmdResource.lookup`; a key naming nothing
     known means a new record, and the row then fails validation with the widget's message
-    rather than a traceback."""
+    rather than a traceback.
+
+    The records the file may name are read once, a few queries for the whole file, not one a
+    row: those whose first key column holds a value the file has (the contributions of the
+    countries the file names), indexed by their key."""
+
+    CHUNK = 1000
+
+    def __init__(self, resource: GfmdResource, dataset: tablib.Dataset | None = None):
+        super().__init__(resource, dataset)
+        self.index: dict[tuple, models.Model] | None = None
 
     def get_instance(self, row: dict) -> models.Model | None:
         try:
-            lookup = self.resource.lookup(row)
-        except ValueError:
+            lookup = self.resource.cached_lookup(row)
+        except (ValueError, KeyError):
             return None
-        return self.get_queryset().filter(**lookup).first() if lookup else None
+        if not lookup:
+            return None
+        if self.index is None:
+            self.index = self.read_index()
+        return self.index.get(self.key(lookup))
+
+    def key(self, lookup: dict[str, Any]) -> tuple:
+        return tuple(
+            sorted(
+                (name, value.pk if isinstance(value, models.Model) else value)
+                for name, value in lookup.items()
+            )
+        )
+
+    def read_index(self) -> dict[tuple, models.Model]:
+        lookups = []
+        for values in self.dataset or []:
+            row = {
+                header: unescape_formula(value)
+                for header, value in zip(self.dataset.headers, values, strict=True)
+            }
+            with contextlib.suppress(ValueError, KeyError):
+                lookups.append(self.resource.cached_lookup(row))
+        if not lookups:
+            return {}
+        opts = self.resource._meta.model._meta
+        narrowing = next(iter(lookups[0]))
+        wanted = list(
+            {
+                self.key({narrowing: lookup[narrowing]})[0][1]
+                for lookup in lookups
+                if narrowing in lookup
+            }
+        )
+        shapes = {tuple(sorted(lookup)) for lookup in lookups}
+        attnames = {name: opts.get_field(name).attname for shape in shapes for name in shape}
+        index: dict[tuple, models.Model] = {}
+        for first in range(0, len(wanted), self.CHUNK):
+            chunk = wanted[first : first + self.CHUNK]
+            queryset = self.get_queryset().filter(**{f"{attnames[narrowing]}__in": chunk})
+            for obj in queryset.order_by("-pk"):  # the first record wins, as .first() did
+                for shape in shapes:
+                    key = tuple((name, getattr(obj, attnames[name])) for name in shape)
+                    index[key] = obj
+        return index
 
 
 class GfmdResource(ModelResource):
@@ -116,14 +175,14 @@ class GfmdResource(ModelResource):
     #: Columns read only to find the value of another column (the forum year a meeting title
     #: belongs to); required like the record's own required columns.
     context_columns: tuple[str, ...] = ()
-    #: False where the only unique field is the import key: the instance loader already
-    #: matched it and `find_duplicates` refused repeats, so a query a row would add nothing.
-    validate_unique = True
     export_select_related: tuple[str, ...] = ()
     export_prefetch_related: tuple[str, ...] = ()
 
     class Meta:
         use_transactions = True
+        # Records, links and history written a batch at a time (see `bulk_write`).
+        use_bulk = True
+        batch_size = 1000
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
@@ -224,6 +283,20 @@ class GfmdResource(ModelResource):
             for name in self.get_import_id_fields()
         }
 
+    def cached_lookup(self, row: dict) -> dict[str, Any]:
+        """`lookup`, worked out once a row for the duplicates, the instance loader and the
+        row's import (it raises again what it raised)."""
+        key = tuple(row.items())
+        if key not in self.lookups:
+            try:
+                self.lookups[key] = self.lookup(row)
+            except (ValueError, KeyError) as error:
+                self.lookups[key] = error
+        found = self.lookups[key]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
     def find_duplicates(self, dataset: tablib.Dataset) -> dict[int, int]:
         """Rows (numbered from 1) that name the same record as an earlier row → that row."""
         seen: dict[tuple, int] = {}
@@ -232,7 +305,7 @@ class GfmdResource(ModelResource):
             cells = zip(dataset.headers, values, strict=True)
             row = {header: unescape_formula(value) for header, value in cells}
             try:
-                key = tuple(self.lookup(row).items())
+                key = tuple(self.cached_lookup(row).items())
             except (ValueError, KeyError):
                 continue  # reported by the row's own validation
             if key in seen:
@@ -257,6 +330,13 @@ class GfmdResource(ModelResource):
         self.row_numbers = RowNumbers.of(dataset, prefix=kwargs.pop("row_prefix", ""))
         self.import_user = kwargs.get("user")
         self.file_name = kwargs.get("file_name")
+        self.change_reason = (
+            gettext("Imported from %(file)s") % {"file": self.file_name}
+            if self.file_name
+            else gettext("Imported")
+        )
+        self.lookups: dict[tuple, Any] = {}
+        self.diffs_left = PREVIEW_ROWS
         self.expected_preview = kwargs.pop("expected_preview", None)
         self.previewing = kwargs.pop("previewing", dry_run)
         shared_recorder = kwargs.pop("recorder", None)
@@ -456,9 +536,9 @@ class GfmdResource(ModelResource):
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         """Model.full_clean, step by step, minus what costs a query a row for nothing:
-        foreign keys a natural-key widget has just found are not looked up again, a bulk
-        import leaves check constraints to the database (see `bulk_write`), and
-        `validate_unique` is off where the import key is the only unique field."""
+        foreign keys a natural-key widget has just found are not looked up again, and a bulk
+        import leaves unique fields and constraints to the database, naming the rows that
+        break one only when a batch is refused (see `broken_constraints`)."""
         errors = dict(import_validation_errors or {})
         found = {
             field.attribute
@@ -469,9 +549,8 @@ class GfmdResource(ModelResource):
             lambda: instance.clean_fields(exclude=set(errors) | found),
             instance.clean,
         ]
-        if self.validate_unique:
-            steps.append(lambda: instance.validate_unique(exclude=set(errors)))
         if not self._meta.use_bulk:
+            steps.append(lambda: instance.validate_unique(exclude=set(errors)))
             steps.append(lambda: instance.validate_constraints(exclude=set(errors)))
         for step in steps:
             try:
@@ -528,12 +607,13 @@ class GfmdResource(ModelResource):
                 else:
                     model._default_manager.bulk_update(instances, self.get_bulk_update_fields())
             self.write_links(instances)
-            history = model.history.bulk_history_create(instances, update=not created)
-            self.write_link_history(instances, history)
-        except IntegrityError as error:
+            if not self.previewing:  # rolled back with the rest, and it cannot fail
+                history = model.history.bulk_history_create(instances, update=not created)
+                self.write_link_history(instances, history)
+        except IntegrityError:
             # Rare, so only now is each record of the batch checked, to name its row.
-            broken = self.broken_constraints(instances)
-            for problem in broken or [error]:
+            broken = self.broken_constraints(instances) or [ImportFileError(REFUSED_MESSAGE)]
+            for problem in broken:
                 self.handle_import_error(result, problem, raise_errors)
         except Exception as error:
             self.handle_import_error(result, error, raise_errors)
@@ -541,13 +621,49 @@ class GfmdResource(ModelResource):
             instances.clear()
 
     def broken_constraints(self, instances: list[models.Model]) -> list[ImportFileError]:
+        """What the database refused in a batch, row by row: a constraint or a unique value
+        against the records stored, or two rows of the batch with the same unique values."""
+
+        def label(instance: models.Model) -> str:
+            return self.row_numbers.label(instance.__dict__.get(ROW_NUMBER, 0))
+
         problems = []
         for instance in instances:
-            try:
-                instance.validate_constraints()
-            except ValidationError as error:
-                row = self.row_numbers.label(instance.__dict__.get(ROW_NUMBER, 0))
-                problems += [ImportFileError(f"{row}: {text}") for text in error.messages]
+            for check in (instance.validate_unique, instance.validate_constraints):
+                try:
+                    check()
+                except ValidationError as error:
+                    texts = error.messages
+                    problems += [ImportFileError(f"{label(instance)}: {text}") for text in texts]
+        opts = self._meta.model._meta
+        unique_sets = [
+            (field.name,) for field in opts.fields if field.unique and not field.primary_key
+        ]
+        unique_sets += [
+            tuple(constraint.fields)
+            for constraint in opts.constraints
+            if isinstance(constraint, models.UniqueConstraint) and constraint.fields
+        ]
+        for names in unique_sets:
+            attnames = [opts.get_field(name).attname for name in names]
+            seen: dict[tuple, models.Model] = {}
+            for instance in instances:
+                values = tuple(getattr(instance, attname) for attname in attnames)
+                if any(value in (None, "") for value in values):
+                    continue  # never equal in the database, or outside a conditional constraint
+                if values in seen:
+                    problems.append(
+                        ImportFileError(
+                            gettext("%(row)s: repeats the %(columns)s of %(first)s")
+                            % {
+                                "row": label(instance),
+                                "columns": ", ".join(names),
+                                "first": label(seen[values]).removeprefix(self.row_numbers.prefix),
+                            }
+                        )
+                    )
+                else:
+                    seen[values] = instance
         return problems
 
     def link_fields(self) -> list[models.ManyToManyField]:
@@ -624,11 +740,7 @@ class GfmdResource(ModelResource):
         user = self.import_user
         if user is not None and user.is_authenticated:
             instance._history_user = user
-        instance._change_reason = (
-            gettext("Imported from %(file)s") % {"file": self.file_name}
-            if self.file_name
-            else gettext("Imported")
-        )
+        instance._change_reason = self.change_reason
 
     def before_import(self, dataset: tablib.Dataset, **kwargs) -> None:
         """A confirmed import holds its model's import lock until it commits: two staff

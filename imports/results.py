@@ -20,13 +20,19 @@ if TYPE_CHECKING:
     from imports.resources import GfmdResource
 
 
+#: Rows the preview table shows (the first ones); the counts and every problem are given
+#: for the whole file, above the table.
+PREVIEW_ROWS = 500
+
+
 class PreviewDiff(Diff):
-    """The old and new values of a row, for the preview only: on confirm nobody sees them,
-    and reading every field twice a row is a third of the import's time."""
+    """The old and new values of a row, for the rows the preview shows only: on confirm
+    nobody sees them, and reading every field twice a row is a third of the import's time."""
 
     def __init__(self, resource: GfmdResource, instance: models.Model, new: bool):
-        self.shown = resource.previewing
+        self.shown = resource.previewing and resource.diffs_left > 0
         if self.shown:
+            resource.diffs_left -= 1
             super().__init__(resource, instance, new)
 
     def compare_with(self, resource: GfmdResource, instance: models.Model) -> None:
@@ -89,7 +95,8 @@ class ImportResult(Result):
         ]
 
     def preview(self) -> list[PreviewRow]:
-        """One line a record of the file, in file order, with what the import does to it."""
+        """One line a record of the file, in file order, with what the import does to it:
+        the first PREVIEW_ROWS records."""
         return [
             PreviewRow(
                 label=self.row_label(index),
@@ -99,8 +106,15 @@ class ImportResult(Result):
                 cells=row_result.diff
                 or [row_result.row_values.get(column, "") for column in self.diff_headers],
             )
-            for index, row_result in enumerate(self.rows, 1)
+            for index, row_result in enumerate(self.rows[:PREVIEW_ROWS], 1)
         ]
+
+    def preview_is_cut(self) -> bool:
+        return len(self.rows) > PREVIEW_ROWS
+
+    @property
+    def preview_rows(self) -> int:
+        return PREVIEW_ROWS
 
     def error_messages(self) -> list[str]:
         """Every problem as one line: file-level ones first, then "row 7: …" per row."""

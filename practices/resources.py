@@ -40,7 +40,6 @@ class PracticeResource(CountryPagesResource):
     forum_year = forum_year_field()
     export_select_related = ("forum_year",)
     export_prefetch_related = ("countries", "themes")
-    validate_unique = False  # the slug is the import key
 
     class Meta:
         model = PracticeSubmission

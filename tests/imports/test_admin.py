@@ -287,3 +287,24 @@ def test_the_sweep_command_deletes_only_old_uploads(settings, tmp_path):
 
     assert (old.exists(), recent.exists()) == (False, True)
     assert "Deleted 1 old import upload(s)." in output.getvalue()
+
+
+def test_a_long_preview_shows_its_first_rows_but_counts_and_problems_for_all(
+    admin_client, world, monkeypatch
+):
+    monkeypatch.setattr("imports.results.PREVIEW_ROWS", 3)
+    monkeypatch.setattr("imports.resources.PREVIEW_ROWS", 3)
+    rows = "".join(f"MAR,2011,{1000 + n},USD,no,\n" for n in range(5))
+    content = b"country,forum_year,amount,currency,earmarked,note\n" + rows.encode()
+    content += b"MAR,2011,-1,USD,no,\n"
+
+    preview = upload(admin_client, "admin:countries_contribution_import", content, "c.csv")
+
+    result = preview.context["result"]
+    assert [row.label for row in result.preview()] == ["row 2", "row 3", "row 4"]
+    assert result.counts() == {"new": 5, "updated": 0, "unchanged": 0, "error": 1}
+    page = preview.content.decode()
+    assert "The table shows the first 3 of 6 rows" in page
+    assert (
+        "row 7: column &quot;amount&quot;: Ensure this value is greater than or equal to 0." in page
+    )
