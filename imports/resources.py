@@ -21,7 +21,13 @@ from import_export.instance_loaders import ModelInstanceLoader
 from import_export.resources import ModelResource
 
 from imports.formats import ImportFileError, RowNumbers, unescape_formula
-from imports.results import PREVIEW_ROWS, ImportResult, PreviewDiff, WorkbookResult
+from imports.results import (
+    PREVIEW_ROWS,
+    ImportResult,
+    ImportRowResult,
+    PreviewDiff,
+    WorkbookResult,
+)
 from imports.widgets import (
     PENDING_LINKS,
     ROW_NUMBER,
@@ -216,6 +222,9 @@ class GfmdResource(ModelResource):
     @classmethod
     def get_result_class(cls) -> type[ImportResult]:
         return ImportResult
+
+    def get_row_result_class(self) -> type[ImportRowResult]:
+        return ImportRowResult
 
     @classmethod
     def get_diff_class(cls) -> type[PreviewDiff]:
