@@ -335,7 +335,8 @@ class GfmdResource(ModelResource):
         rollback_on_validation_errors: bool = False,
         **kwargs,
     ) -> ImportResult:
-        """Import all rows or none: any invalid row rolls the whole file back."""
+        """Import all rows or none: any invalid row rolls the whole file back (by default the
+        library commits the valid rows, django-import-export#1338)."""
         self.row_numbers = RowNumbers.of(dataset, prefix=kwargs.pop("row_prefix", ""))
         self.import_user = kwargs.get("user")
         self.file_name = kwargs.get("file_name")
@@ -476,7 +477,8 @@ class GfmdResource(ModelResource):
             row[column] = unescape_formula(value)
 
     def import_instance(self, instance: models.Model, row: dict, **kwargs) -> None:
-        """As the library's, but many-to-many values are checked now (saved after the record),
+        """As the library's, but many-to-many values are checked now (saved after the record;
+        the library would skip an unknown one without a word, django-import-export#1302),
         unknown keys keep their own message, and a repeated row is refused."""
         errors: dict[str, Any] = {}
         general: list[ValidationError] = []
