@@ -308,3 +308,21 @@ def test_a_long_preview_shows_its_first_rows_but_counts_and_problems_for_all(
     assert (
         "row 7: column &quot;amount&quot;: Ensure this value is greater than or equal to 0." in page
     )
+
+
+def test_the_admin_xlsx_export_keeps_numbers_as_numbers(admin_client, world):
+    """Without the library's global BINARY_FORMATS: our XLSX says it is binary."""
+    from import_export.formats import base_formats
+
+    from imports.formats import XLSX
+
+    assert XLSX not in base_formats.BINARY_FORMATS
+    ContributionFactory(country=world["MAR"], forum_year=world["2011"], amount=1234.5)
+    page = admin_client.get(reverse("admin:countries_contribution_export"))
+    values = form_values(page.context["form"]) | {"format": XLSX_FORMAT}
+
+    response = admin_client.post(reverse("admin:countries_contribution_export"), values)
+
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    headers = [cell.value for cell in sheet[1]]
+    assert sheet.cell(row=2, column=headers.index("amount") + 1).value == 1234.5
