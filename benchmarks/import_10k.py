@@ -83,7 +83,10 @@ def cases() -> list[Case]:
         ]
 
     def forum_years(ctx, n):
-        return [m.ForumYear(label=f"B{i}", sort_year=3000 + i) for i in range(n)]
+        return [
+            m.ForumYear(label=f"{3000 + i // SIDE}-{5000 + i % SIDE}", sort_year=3000 + i)
+            for i in range(n)
+        ]
 
     def roundtables(ctx, n):
         return [
@@ -322,7 +325,7 @@ def natural_filter(model, records) -> dict:
 
     filters = {
         m.Country: {"slug__startswith": "bench-country-"},
-        m.ForumYear: {"label__startswith": "B"},
+        m.ForumYear: {"label__regex": r"^3\d{3}-5\d{3}$"},
         m.Roundtable: {"title__regex": r"^T\d+$"},
         m.RoundtableRole: {"roundtable__title__startswith": "Context roundtable"},
         m.Attendance: {"country__slug__startswith": "context-"},

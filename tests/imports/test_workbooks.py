@@ -19,12 +19,6 @@ PROCESS = "admin:countries_country_process_import"
 
 
 @pytest.fixture
-def admin_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def morocco(world):
     morocco = world["MAR"]
     factories.AttendanceFactory(country=morocco, forum_year=world["2011"], attended_summit=True)
@@ -47,10 +41,10 @@ def saved(book: openpyxl.Workbook) -> bytes:
     return output.getvalue()
 
 
-def test_the_exported_profile_imports_back_unchanged_through_one_upload(admin_client, morocco):
-    content = saved(exported_profile(admin_client, morocco))
+def test_the_exported_profile_imports_back_unchanged_through_one_upload(editor_client, morocco):
+    content = saved(exported_profile(editor_client, morocco))
 
-    preview = upload(admin_client, IMPORT, content, "profile.xlsx", XLSX_FORMAT)
+    preview = upload(editor_client, IMPORT, content, "profile.xlsx", XLSX_FORMAT)
 
     result = preview.context["result"]
     assert result.error_messages() == []
@@ -69,28 +63,28 @@ def test_the_exported_profile_imports_back_unchanged_through_one_upload(admin_cl
     assert "Sheet &#x27;Attendance&#x27;" in page
     assert "confirm_form" in preview.context
 
-    done = confirm(admin_client, PROCESS, preview)
+    done = confirm(editor_client, PROCESS, preview)
 
     assert done.status_code == 302
     assert CountryUpdate.objects.count() == 0
 
 
-def test_changes_on_several_sheets_are_previewed_then_written_together(admin_client, morocco):
-    book = exported_profile(admin_client, morocco)
+def test_changes_on_several_sheets_are_previewed_then_written_together(editor_client, morocco):
+    book = exported_profile(editor_client, morocco)
     attendance = book["Attendance"]
     headers = [cell.value for cell in attendance[1]]
     attendance.cell(row=2, column=headers.index("attended_meeting") + 1, value="yes")
     contributions = book["Contributions"]
     contributions.append(["MAR", "2011", 1000, "EUR", "no", ""])
 
-    preview = upload(admin_client, IMPORT, saved(book), "profile.xlsx", XLSX_FORMAT)
+    preview = upload(editor_client, IMPORT, saved(book), "profile.xlsx", XLSX_FORMAT)
 
     rows = [(row.label, row.status) for row in preview.context["result"].preview()]
     assert ("Sheet 'Attendance', row 2", "updated") in rows
     assert ("Sheet 'Contributions', row 3", "new") in rows
     assert Contribution.objects.count() == 1
 
-    confirm(admin_client, PROCESS, preview)
+    confirm(editor_client, PROCESS, preview)
 
     assert Attendance.objects.get().attended_meeting
     assert Contribution.objects.count() == 2
@@ -98,15 +92,15 @@ def test_changes_on_several_sheets_are_previewed_then_written_together(admin_cli
     assert update.country == morocco
 
 
-def test_an_invalid_row_on_a_later_sheet_writes_nothing_of_any_sheet(admin_client, morocco):
-    book = exported_profile(admin_client, morocco)
+def test_an_invalid_row_on_a_later_sheet_writes_nothing_of_any_sheet(editor_client, morocco):
+    book = exported_profile(editor_client, morocco)
     attendance = book["Attendance"]
     headers = [cell.value for cell in attendance[1]]
     attendance.cell(row=2, column=headers.index("attended_meeting") + 1, value="yes")
     book["Contributions"].append([])
     book["Contributions"].append(["MAR", "2011", -5, "EUR", "no", ""])
 
-    preview = upload(admin_client, IMPORT, saved(book), "profile.xlsx", XLSX_FORMAT)
+    preview = upload(editor_client, IMPORT, saved(book), "profile.xlsx", XLSX_FORMAT)
 
     assert preview.context["result"].error_messages() == [
         "Sheet 'Contributions', row 4: column \"amount\": Ensure this value is greater than or "
@@ -116,18 +110,18 @@ def test_an_invalid_row_on_a_later_sheet_writes_nothing_of_any_sheet(admin_clien
     assert not Attendance.objects.get().attended_meeting
 
 
-def test_an_unexpected_sheet_is_an_error_naming_it(admin_client, morocco):
-    book = exported_profile(admin_client, morocco)
+def test_an_unexpected_sheet_is_an_error_naming_it(editor_client, morocco):
+    book = exported_profile(editor_client, morocco)
     book.create_sheet("Notes").append(["to do", "check 2012"])
 
-    preview = upload(admin_client, IMPORT, saved(book), "profile.xlsx", XLSX_FORMAT)
+    preview = upload(editor_client, IMPORT, saved(book), "profile.xlsx", XLSX_FORMAT)
 
     (message,) = preview.context["result"].error_messages()
     assert message.startswith("Sheet 'Notes' is not expected in this workbook; its sheets are")
     assert "confirm_form" not in preview.context
 
 
-def test_a_second_sheet_on_a_one_sheet_page_is_an_error_naming_it(admin_client, world):
+def test_a_second_sheet_on_a_one_sheet_page_is_an_error_naming_it(editor_client, world):
     book = openpyxl.Workbook()
     book.active.title = "attendance"
     book.active.append(["country", "forum_year", "attended_summit"])
@@ -136,7 +130,7 @@ def test_a_second_sheet_on_a_one_sheet_page_is_an_error_naming_it(admin_client, 
     book["more"].append(["TUN", "2011", "perhaps"])
 
     preview = upload(
-        admin_client, "admin:countries_attendance_import", saved(book), "a.xlsx", XLSX_FORMAT
+        editor_client, "admin:countries_attendance_import", saved(book), "a.xlsx", XLSX_FORMAT
     )
 
     assert preview.context["result"].error_messages() == [
