@@ -36,7 +36,8 @@ from countries.resources import (
     ThematicMeetingResource,
     profile_workbook,
 )
-from gfmd.importexport import XLSX, GfmdImportExportMixin
+from imports.admin import GfmdImportExportMixin
+from imports.formats import XLSX
 
 
 class ParticipationFilter(admin.SimpleListFilter):

@@ -14,25 +14,58 @@ from countries.models import (
     Attendance,
     Contribution,
     Country,
+    CountryUpdate,
     ForumYear,
     Roundtable,
     RoundtableRole,
     ThematicMeeting,
     ThematicMeetingParticipation,
 )
-from gfmd.importexport import (
-    GfmdResource,
-    NaturalKeyWidget,
-    cell_text,
-    clean_or_none,
-    countries_field,
-    country_field,
-    forum_year_field,
-    related_ids,
-    write_workbook,
-)
-from practices.models import PracticeSubmission
-from practices.resources import PracticeResource
+from countries.profile import countries_shown_with
+from countries.services import CountryUpdateRecorder
+from imports.resources import GfmdResource, clean_or_none, related_ids
+from imports.widgets import LinksField, NaturalKeysWidget, NaturalKeyWidget, cell_text
+from imports.workbooks import Sheet, Workbook
+
+
+def country_field(attribute: str = "country") -> Field:
+    return Field(
+        attribute=attribute,
+        column_name=attribute,
+        widget=NaturalKeyWidget(Country, "iso3", noun=_("country code"), upper=True),
+    )
+
+
+def countries_field(attribute: str) -> Field:
+    return LinksField(
+        attribute=attribute,
+        column_name=attribute,
+        widget=NaturalKeysWidget(Country, "iso3", noun=_("country code"), upper=True),
+    )
+
+
+def forum_year_field() -> Field:
+    return Field(
+        attribute="forum_year",
+        column_name="forum_year",
+        widget=NaturalKeyWidget(ForumYear, "label", noun=_("forum year")),
+    )
+
+
+class CountryPagesResource(GfmdResource):
+    """Records shown on country pages: a confirmed import records one country update per
+    country whose page it changed, naming the import as the source."""
+
+    def get_change_recorder(self) -> CountryUpdateRecorder:
+        return CountryUpdateRecorder(source=CountryUpdate.Source.IMPORT)
+
+    def watched_keys(self, instance: models.Model, row: dict) -> set[int]:
+        return self.affected_countries(instance, row)
+
+    def affected_countries(self, instance: models.Model, row: dict) -> set[int]:
+        """Primary keys of the countries whose page this row may change, before it is written:
+        those showing the record as stored; subclasses add what the row's columns name."""
+        return countries_shown_with(instance)
 
 
 class InYearWidget(NaturalKeyWidget):
@@ -49,7 +82,7 @@ class InYearWidget(NaturalKeyWidget):
         }
 
 
-class CountryRecordResource(GfmdResource):
+class CountryRecordResource(CountryPagesResource):
     """Records that belong to one country, named in the `country` column."""
 
     country = country_field()
@@ -60,7 +93,7 @@ class CountryRecordResource(GfmdResource):
         )
 
 
-class CountryResource(GfmdResource):
+class CountryResource(CountryPagesResource):
     class Meta:
         model = Country
         fields = (
@@ -77,7 +110,7 @@ class CountryResource(GfmdResource):
         import_id_fields = ("iso3",)
 
 
-class ForumYearResource(GfmdResource):
+class ForumYearResource(CountryPagesResource):
     chairs = countries_field("chairs")
     export_prefetch_related = ("chairs",)
 
@@ -95,7 +128,7 @@ class ForumYearResource(GfmdResource):
         import_id_fields = ("label",)
 
 
-class RoundtableResource(GfmdResource):
+class RoundtableResource(CountryPagesResource):
     forum_year = forum_year_field()
     export_select_related = ("forum_year",)
 
@@ -144,7 +177,7 @@ class AttendanceResource(CountryRecordResource):
         import_id_fields = ("country", "forum_year")
 
 
-class ThematicMeetingResource(GfmdResource):
+class ThematicMeetingResource(CountryPagesResource):
     forum_year = forum_year_field()
     host_country = country_field("host_country")
     export_select_related = ("forum_year", "host_country")
@@ -186,35 +219,39 @@ class ContributionResource(CountryRecordResource):
         import_id_fields = ("country", "forum_year", "amount", "currency", "note")
 
 
-def profile_workbook(country: Country) -> bytes:
-    """The whole profile of one country: a sheet per kind of record, in the columns of the
-    resources above, so that each sheet can be imported back in the admin."""
-    sheets = [
-        (_("Country"), CountryResource, Country.objects.filter(pk=country.pk)),
-        (_("Attendance"), AttendanceResource, Attendance.objects.filter(country=country)),
-        (
+#: The whole profile of one country, as the "Export profile" button of its admin page gives
+#: it and as its import page takes it back; the practices app adds its sheet (PracticesConfig).
+PROFILE_WORKBOOK = Workbook(
+    [
+        Sheet(_("Country"), CountryResource, lambda country: Country.objects.filter(pk=country.pk)),
+        Sheet(_("Attendance"), AttendanceResource, lambda c: Attendance.objects.filter(country=c)),
+        Sheet(
             _("Roundtable roles"),
             RoundtableRoleResource,
-            RoundtableRole.objects.filter(country=country),
+            lambda country: RoundtableRole.objects.filter(country=country),
         ),
-        (
+        Sheet(
             _("Thematic meetings"),
             ThematicMeetingResource,
-            ThematicMeeting.objects.filter(participations__country=country),
+            lambda country: ThematicMeeting.objects.filter(participations__country=country),
         ),
-        (
+        Sheet(
             _("Thematic participations"),
             ThematicMeetingParticipationResource,
-            ThematicMeetingParticipation.objects.filter(country=country),
+            lambda country: ThematicMeetingParticipation.objects.filter(country=country),
         ),
-        (_("Contributions"), ContributionResource, Contribution.objects.filter(country=country)),
-        (
-            _("Practices"),
-            PracticeResource,
-            PracticeSubmission.objects.filter(countries=country),
+        Sheet(
+            _("Contributions"),
+            ContributionResource,
+            lambda country: Contribution.objects.filter(country=country),
         ),
     ]
-    return write_workbook(
-        (str(title), resource().export(queryset, force_native_type=True))
-        for title, resource, queryset in sheets
-    )
+)
+
+
+# The countries' import page takes a whole profile workbook back through one upload.
+CountryResource.workbook = PROFILE_WORKBOOK
+
+
+def profile_workbook(country: Country) -> bytes:
+    return PROFILE_WORKBOOK.export(country)

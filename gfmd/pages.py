@@ -56,7 +56,7 @@ from countries.resources import (
     ThematicMeetingResource,
 )
 from countries.services import country_updates_recorded
-from gfmd.importexport import GfmdResource
+from imports.resources import GfmdResource
 from practices.models import PracticeSubmission
 from practices.resources import PracticeResource
 

@@ -29,8 +29,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from countries.models import Country
-from gfmd.importexport import ImportFileError, check_file_size
 from gfmd.pages import WrongCountry, page_import
+from imports.formats import ImportFileError, check_file_size
 
 SIGNING_SALT = "gfmd.pages_admin.preview"
 

@@ -229,7 +229,7 @@ SUBSCRIPTION_RETENTION_DAYS = int(os.environ.get("SUBSCRIPTION_RETENTION_DAYS", 
 # Batches of notifications sent at once by one worker, each over its own SMTP connection.
 SUBSCRIPTIONS_SENDER_THREADS = int(os.environ.get("SUBSCRIPTIONS_SENDER_THREADS", "4"))
 
-# Bulk import and export in the admin (gfmd/importexport.py). Limits are checked before a
+# Bulk import and export in the admin (imports/). Limits are checked before a
 # file is parsed; sizes in bytes.
 IMPORT_MAX_FILE_SIZE = int(os.environ.get("IMPORT_MAX_FILE_SIZE", str(5 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "10000"))
@@ -237,6 +237,11 @@ IMPORT_XLSX_MAX_UNPACKED_SIZE = int(
     os.environ.get("IMPORT_XLSX_MAX_UNPACKED_SIZE", str(50 * 1024 * 1024))
 )
 IMPORT_XLSX_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_XLSX_MAX_COMPRESSION_RATIO", "200"))
+# Uploads between an import's preview and its confirm step (imports/uploads.py): where they
+# are kept (default: a folder in the system's temporary folder) and for how long.
+IMPORT_UPLOAD_DIR = os.environ.get("IMPORT_UPLOAD_DIR", "")
+IMPORT_UPLOAD_MAX_AGE_HOURS = float(os.environ.get("IMPORT_UPLOAD_MAX_AGE_HOURS", "6"))
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "imports.uploads.UploadStorage"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 # Our formats escape formulas themselves: the library's setting only strips one "=" and

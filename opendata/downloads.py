@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 
 from countries.models import Country
-from gfmd.importexport import CSV
+from imports.formats import CSV
 from opendata.datasets import RECORD_TYPES, RecordType, data_version
 from opendata.fields import FIELD_DESCRIPTIONS
 

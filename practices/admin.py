@@ -19,7 +19,7 @@ from django.utils.translation import ngettext_lazy
 from core.admin_locking import LockingAdminMixin
 from core.history import GuardedHistoryAdmin
 from countries.admin_mixins import RecordsCountryUpdates
-from gfmd.importexport import GfmdImportExportMixin
+from imports.admin import GfmdImportExportMixin
 from practices.emails import MODERATE_PERMISSION
 from practices.forms import PracticeAdminForm, RejectionForm
 from practices.models import PracticeSubmission, Theme

@@ -7,7 +7,20 @@ class PracticesConfig(AppConfig):
     verbose_name = _("Policy and Practice Database")
 
     def ready(self) -> None:
+        """Practices take their part in a country's snapshot (the lines a country update
+        compares) and in its profile workbook (countries.resources), a sheet of their own."""
         from countries.profile import snapshot_lines_register
+        from countries.resources import PROFILE_WORKBOOK
+        from imports.workbooks import Sheet
+        from practices.models import PracticeSubmission
         from practices.profile import country_practice_lines
+        from practices.resources import PracticeResource
 
         snapshot_lines_register(country_practice_lines)
+        PROFILE_WORKBOOK.add(
+            Sheet(
+                _("Practices"),
+                PracticeResource,
+                lambda country: PracticeSubmission.objects.filter(countries=country),
+            )
+        )

@@ -6,15 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, widgets
 from import_export.instance_loaders import CachedInstanceLoader
 
-from gfmd.importexport import (
-    GfmdResource,
-    LinksField,
-    NaturalKeysWidget,
-    clean_or_none,
-    countries_field,
-    forum_year_field,
-    related_ids,
-)
+from countries.resources import CountryPagesResource, countries_field, forum_year_field
+from imports.resources import GfmdResource, clean_or_none, related_ids
+from imports.widgets import LinksField, NaturalKeysWidget
 from practices.models import SUBMITTED_FIELDS, PracticeSubmission, Theme
 from practices.services import practice_description_sanitise
 
@@ -33,7 +27,7 @@ class ThemeResource(GfmdResource):
         import_id_fields = ("slug",)
 
 
-class PracticeResource(GfmdResource):
+class PracticeResource(CountryPagesResource):
     description = fields.Field(
         attribute="description", column_name="description", widget=SanitisedHTMLWidget()
     )
@@ -46,7 +40,6 @@ class PracticeResource(GfmdResource):
     forum_year = forum_year_field()
     export_select_related = ("forum_year",)
     export_prefetch_related = ("countries", "themes")
-    validate_unique = False  # the slug is the import key
 
     class Meta:
         model = PracticeSubmission

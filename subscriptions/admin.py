@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from core.admin import ReadOnlyAdmin
 from core.admin_locking import LockingAdminMixin
 from countries.models import Country
-from gfmd.importexport import GfmdExportMixin
+from imports.admin import GfmdExportMixin
 from subscriptions import services
 from subscriptions.models import Delivery, Subscription
 from subscriptions.resources import SubscriptionResource

@@ -6,7 +6,8 @@ The secret that signs an address's links stays out of every export.
 from __future__ import annotations
 
 from countries.models import CountryUpdate
-from gfmd.importexport import GfmdResource, country_field
+from countries.resources import country_field
+from imports.resources import GfmdResource
 from subscriptions.models import Subscription
 
 

@@ -7,10 +7,11 @@ from pathlib import Path
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from gfmd.importexport import CSV, ImportResult
+from imports.formats import CSV
+from imports.results import ImportResult
 
 DATA = Path(__file__).resolve().parent / "data"
-# The admin's format choices, in the order of gfmd.importexport.FORMATS.
+# The admin's format choices, in the order of imports.formats.FORMATS.
 CSV_FORMAT, XLSX_FORMAT, JSON_FORMAT = "0", "1", "2"
 
 

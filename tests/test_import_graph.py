@@ -37,10 +37,6 @@ PACKAGES = set(LAYERS) & FOUND_PACKAGES
 # Modules left out of every check for now, with every import to or from them: the import
 # machinery and the reference-data loader still cross the layers both ways.
 TEMPORARY_MODULES = {
-    "gfmd.importexport",  # moved by the i11-imports branch; remove at merge
-    "countries.resources",  # moved by the i11-imports branch; remove at merge
-    "practices.resources",  # moved by the i11-imports branch; remove at merge
-    "subscriptions.resources",  # moved by the i11-imports branch; remove at merge
     "countries.datafiles",  # moved by the i11-imports branch; remove at merge
     "countries.loading",  # moved by the i11-imports branch; remove at merge
     # moved by the i11-imports branch; remove at merge
@@ -84,12 +80,27 @@ def resolve(name: str) -> str | None:
     return None
 
 
+def type_checking_only(tree: ast.AST) -> set[int]:
+    """The nodes under `if TYPE_CHECKING:`: annotations only, never run, so no dependency."""
+    return {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for statement in node.body
+        for inner in ast.walk(statement)
+    }
+
+
 def imported_modules(module: str, path: Path) -> set[str]:
-    """The project modules `module` imports (itself and its own parent packages aside)."""
+    """The project modules `module` imports when it runs (itself and its own parent packages
+    aside)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     is_package = path.name == "__init__.py"
+    skipped = type_checking_only(tree)
     found: set[str] = set()
     for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):

@@ -18,8 +18,7 @@ from core.admin_locking import (
     LockingInlineMixin,
     tracked_fields,
 )
-from countries.models import Attendance, Country
-from subscriptions.models import CountryUpdate
+from countries.models import Attendance, Country, CountryUpdate
 from tests.admin_forms import FormData, add_inline_row, form_data, form_values
 from tests.concurrency import at_once, meet_before_saving, require_postgres, staff_client
 from tests.factories import AttendanceFactory, ForumYearFactory, factory_for

@@ -17,7 +17,7 @@ from tests.factories import (
     SubscriptionFactory,
     UserFactory,
 )
-from tests.gfmd.test_importexport_admin import CSV_FORMAT, form_values
+from tests.imports.test_admin import CSV_FORMAT, form_values
 
 pytestmark = pytest.mark.django_db
 

@@ -31,7 +31,7 @@ from countries.resources import (
     ThematicMeetingParticipationResource,
     ThematicMeetingResource,
 )
-from gfmd.importexport import CSV, FORMATS, JSON, XLSX
+from imports.formats import CSV, FORMATS, JSON, XLSX
 from practices.models import PracticeSubmission, Theme
 from practices.resources import PracticeResource, ThemeResource
 from tests import factories

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import io
+import os
+import time
 
 import openpyxl
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.contrib.messages import get_messages
+from django.core.management import call_command
 from django.urls import reverse
 
-from countries.models import Attendance, CountryUpdate
+from countries.models import Attendance, Contribution, CountryUpdate
 from tests.admin_forms import form_values
+from tests.concurrency import at_once, meet_before_saving, require_postgres, staff_client
 from tests.factories import (
     AttendanceFactory,
     ContributionFactory,
@@ -185,3 +190,138 @@ def test_staff_see_old_and_new_values_and_can_restore_a_version(admin_client, wo
     attendance.refresh_from_db()
     assert attendance.attended_summit and not attendance.attended_meeting
     assert attendance.history.count() == 3
+
+
+CONTRIBUTION = b"country,forum_year,amount,currency,earmarked,note\nMAR,2011,50000,USD,no,\n"
+
+
+def test_a_confirm_after_someone_else_imported_the_same_rows_writes_nothing(admin_client, world):
+    """Two previews of the same file; the first confirm writes it, the second would now
+    find the row there ("unchanged", not "new" as its preview said): refused, said so."""
+    url = "admin:countries_contribution_import"
+    first = upload(admin_client, url, CONTRIBUTION, "c.csv")
+    second = upload(admin_client, url, CONTRIBUTION, "c.csv")
+    confirm(admin_client, "admin:countries_contribution_process_import", first)
+    assert Contribution.objects.count() == 1
+
+    response = confirm(admin_client, "admin:countries_contribution_process_import", second)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert (
+        "Someone else imported changes to these rows while you were looking at the preview" in page
+    )
+    assert Contribution.objects.count() == 1
+    assert CountryUpdate.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_confirming_the_same_file_at_once_write_it_once(world, monkeypatch):
+    require_postgres()
+    clients = [staff_client("ana"), staff_client("ben")]
+    previews = [
+        upload(client, "admin:countries_contribution_import", CONTRIBUTION, "c.csv")
+        for client in clients
+    ]
+    meet_before_saving(monkeypatch, Contribution, parties=2)
+
+    responses = at_once(
+        *[
+            lambda client=client, preview=preview: confirm(
+                client, "admin:countries_contribution_process_import", preview
+            )
+            for client, preview in zip(clients, previews, strict=True)
+        ]
+    )
+
+    assert sorted(response.status_code for response in responses) == [200, 302]
+    loser = next(response for response in responses if response.status_code == 200)
+    assert "Someone else imported changes to these rows" in loser.content.decode()
+    assert Contribution.objects.count() == 1
+    assert Contribution.history.count() == 1
+    assert CountryUpdate.objects.count() == 1
+
+
+def test_a_preview_with_problems_keeps_no_upload(admin_client, world, settings, tmp_path):
+    settings.IMPORT_UPLOAD_DIR = str(tmp_path)
+    bad = ATTENDANCE.encode() + b"XXX,2011,yes,no,yes\n"
+
+    upload(admin_client, "admin:countries_attendance_import", bad, "bad.csv")
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unconfirmed_upload_is_swept_after_the_age_limit(
+    admin_client, world, settings, tmp_path
+):
+    settings.IMPORT_UPLOAD_DIR = str(tmp_path)
+    settings.IMPORT_UPLOAD_MAX_AGE_HOURS = 6
+    url = "admin:countries_attendance_import"
+    good = ATTENDANCE.encode() + b"MAR,2011,yes,no,yes\n"
+    preview = upload(admin_client, url, good, "a.csv")
+    (kept,) = tmp_path.iterdir()
+    seven_hours_ago = time.time() - 7 * 3600
+    os.utime(kept, (seven_hours_ago, seven_hours_ago))
+
+    upload(admin_client, url, good, "again.csv")  # a new upload sweeps the old ones
+
+    assert not kept.exists()
+    assert len(list(tmp_path.iterdir())) == 1
+    response = confirm(admin_client, "admin:countries_attendance_process_import", preview)
+    assert response.status_code == 302
+    assert Attendance.objects.count() == 0
+    assert "This preview is too old" in str(next(iter(get_messages(response.wsgi_request))))
+
+
+def test_the_sweep_command_deletes_only_old_uploads(settings, tmp_path):
+    settings.IMPORT_UPLOAD_DIR = str(tmp_path)
+    old, recent = tmp_path / "upload-old", tmp_path / "upload-recent"
+    old.write_text("x")
+    recent.write_text("y")
+    os.utime(old, (time.time() - 3 * 3600,) * 2)
+    output = io.StringIO()
+
+    call_command("sweep_import_uploads", "--hours", "2", stdout=output)
+
+    assert (old.exists(), recent.exists()) == (False, True)
+    assert "Deleted 1 old import upload(s)." in output.getvalue()
+
+
+def test_a_long_preview_shows_its_first_rows_but_counts_and_problems_for_all(
+    admin_client, world, monkeypatch
+):
+    monkeypatch.setattr("imports.results.PREVIEW_ROWS", 3)
+    monkeypatch.setattr("imports.resources.PREVIEW_ROWS", 3)
+    rows = "".join(f"MAR,2011,{1000 + n},USD,no,\n" for n in range(5))
+    content = b"country,forum_year,amount,currency,earmarked,note\n" + rows.encode()
+    content += b"MAR,2011,-1,USD,no,\n"
+
+    preview = upload(admin_client, "admin:countries_contribution_import", content, "c.csv")
+
+    result = preview.context["result"]
+    assert [row.label for row in result.preview()] == ["row 2", "row 3", "row 4"]
+    assert result.counts() == {"new": 5, "updated": 0, "unchanged": 0, "error": 1}
+    page = preview.content.decode()
+    assert "The table shows the first 3 of 6 rows" in page
+    assert (
+        "row 7: column &quot;amount&quot;: Ensure this value is greater than or equal to 0." in page
+    )
+
+
+def test_the_admin_xlsx_export_keeps_numbers_as_numbers(admin_client, world):
+    """Without the library's global BINARY_FORMATS: our XLSX says it is binary."""
+    from import_export.formats import base_formats
+
+    from imports.formats import XLSX
+
+    assert XLSX not in base_formats.BINARY_FORMATS
+    ContributionFactory(country=world["MAR"], forum_year=world["2011"], amount=1234.5)
+    page = admin_client.get(reverse("admin:countries_contribution_export"))
+    values = form_values(page.context["form"]) | {"format": XLSX_FORMAT}
+
+    response = admin_client.post(reverse("admin:countries_contribution_export"), values)
+
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    headers = [cell.value for cell in sheet[1]]
+    assert sheet.cell(row=2, column=headers.index("amount") + 1).value == 1234.5
