@@ -53,6 +53,7 @@ from import_export.results import Result, RowResult
 
 from countries.models import Country, ForumYear
 from countries.profile import countries_shown_with
+from imports.validation import column_errors
 from subscriptions.models import CountryUpdate
 from subscriptions.services import CountryUpdateRecorder
 
@@ -60,7 +61,14 @@ from subscriptions.services import CountryUpdateRecorder
 
 
 class ImportFileError(ValueError):
-    """A file-level problem, with a message meant for the person who uploaded the file."""
+    """A file-level problem, with a message meant for the person who uploaded the file.
+
+    `line`: the line of a text file the problem is on, where known (issue 11: load_gfmd_data
+    reports it as "file, line N")."""
+
+    def __init__(self, message: Any, *, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 def check_file_size(size: int) -> None:
@@ -136,9 +144,10 @@ def _decode_text(in_stream: bytes | str, encoding: str | None) -> str:
         try:
             text = in_stream.decode(encoding or "utf-8-sig")
         except UnicodeDecodeError as error:
-            raise ImportFileError(NOT_TEXT_MESSAGE) from error
+            line = in_stream.count(b"\n", 0, error.start) + 1
+            raise ImportFileError(NOT_TEXT_MESSAGE, line=line) from error
     if "\x00" in text:
-        raise ImportFileError(NOT_TEXT_MESSAGE)
+        raise ImportFileError(NOT_TEXT_MESSAGE, line=text.count("\n", 0, text.index("\x00")) + 1)
     return text.removeprefix("\ufeff")
 
 
@@ -218,17 +227,31 @@ class EscapingFormat:
 class CSV(EscapingFormat, base_formats.CSV):
     def parse(self, in_stream: bytes | str) -> tablib.Dataset:
         text = _decode_text(in_stream, self.encoding)
+        # issue 11: every problem found here names its line (a quoted cell may span lines).
+        reader = csv.reader(io.StringIO(text), strict=True)  # a stray quote is an error
+        rows, width, line = 0, None, 0
         try:
-            rows = sum(1 for row in csv.reader(io.StringIO(text)) if any(row))
+            for cells in reader:
+                start, line = line + 1, reader.line_num
+                if width is None:
+                    width = len(cells)
+                elif len(cells) > width:
+                    raise ImportFileError(
+                        gettext(
+                            "This CSV file cannot be read: a row has more cells than the header "
+                            "row (line %(line)s)."
+                        )
+                        % {"line": start},
+                        line=start,
+                    )
+                rows += any(cells)
             check_row_count(rows - 1)
             return base_formats.CSV.create_dataset(self, text)
-        except tablib.InvalidDimensions as error:
-            raise ImportFileError(
-                gettext("This CSV file cannot be read: a row has more cells than the header row.")
-            ) from error
         except csv.Error as error:
             raise ImportFileError(
-                gettext("This CSV file cannot be read: %(error)s.") % {"error": error}
+                gettext("This CSV file cannot be read: %(error)s (line %(line)s).")
+                % {"error": error, "line": line + 1},
+                line=line + 1,
             ) from error
 
 
@@ -646,12 +669,23 @@ class GfmdResource(ModelResource):
             kwargs.setdefault("blank", bool(django_field.default))
         return kwargs
 
-    def __init__(self, *, may_add: bool = True, protected: Iterable[str] = (), **kwargs):
+    def __init__(
+        self,
+        *,
+        may_add: bool = True,
+        protected: Iterable[str] = (),
+        recorder: CountryUpdateRecorder | None = None,
+        **kwargs,
+    ):
         """The admin passes what the importing user's form allows (`get_import_resource_kwargs`):
-        whether a row may add a record, and the fields shown read-only, which no row changes."""
+        whether a row may add a record, and the fields shown read-only, which no row changes.
+
+        `recorder` (issue 11, load_gfmd_data): one recorder for several files imported in one
+        transaction; its owner records the country updates once all are written."""
         super().__init__(**kwargs)
         self.may_add = may_add
         self.protected = frozenset(protected)
+        self.shared_recorder = recorder
 
     @classmethod
     def get_result_class(cls) -> type[ImportResult]:
@@ -743,7 +777,9 @@ class GfmdResource(ModelResource):
         self.import_user = kwargs.get("user")
         self.file_name = kwargs.get("file_name")
         self.recorder = (
-            None if dry_run else CountryUpdateRecorder(source=CountryUpdate.Source.IMPORT)
+            None
+            if dry_run
+            else self.shared_recorder or CountryUpdateRecorder(source=CountryUpdate.Source.IMPORT)
         )
         for field in self.fields.values():
             if isinstance(field.widget, NaturalKeyWidget | NaturalKeysWidget):
@@ -851,6 +887,11 @@ class GfmdResource(ModelResource):
         import leaves check constraints to the database (see `bulk_write`), and
         `validate_unique` is off where the import key is the only unique field."""
         errors = dict(import_validation_errors or {})
+        # issue 11: values a database column cannot hold (imports.validation), on any database.
+        errors |= {
+            name: ValidationError(problems)
+            for name, problems in column_errors(instance, exclude=errors).items()
+        }
         found = {
             field.attribute
             for field in self.get_import_fields()
@@ -1017,7 +1058,7 @@ class GfmdResource(ModelResource):
 
     def after_import(self, dataset: tablib.Dataset, result: ImportResult, **kwargs) -> None:
         super().after_import(dataset, result, **kwargs)
-        if self.recorder and not result.has_problems():
+        if self.recorder and not self.shared_recorder and not result.has_problems():
             self.recorder.record()
 
     # Exporting ------------------------------------------------------------------------------
