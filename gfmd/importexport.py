@@ -720,6 +720,19 @@ class GfmdResource(ModelResource):
 
     def check_dataset(self, dataset: tablib.Dataset) -> None:
         dataset.headers = [cell_text(header) for header in dataset.headers or []]
+        # issue 11 (i11-loader): rules load_gfmd_data's own reader had, now for every import.
+        known = {field.column_name for field in self.fields.values()}
+        for column in dataset.headers:
+            if dataset.headers.count(column) > 1:
+                raise ImportFileError(
+                    gettext('The column "%(column)s" appears twice.') % {"column": column}, line=1
+                )
+            if column not in known:
+                raise ImportFileError(
+                    gettext('Unknown column "%(column)s"; the columns are: %(known)s.')
+                    % {"column": column, "known": ", ".join(self.get_export_headers())},
+                    line=1,
+                )
         missing = [column for column in self.required_columns() if column not in dataset.headers]
         if missing:
             raise ImportFileError(

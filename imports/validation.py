@@ -70,6 +70,6 @@ def column_errors(
             except ValidationError as error:
                 errors.setdefault(field.name, []).extend(error.error_list)
                 break
-            except (TypeError, ValueError):
+            except (AttributeError, TypeError, ValueError):
                 break  # not a value of the field's type: clean_fields says so
     return errors

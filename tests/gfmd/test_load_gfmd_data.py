@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from countries.models import (
     Attendance,
@@ -19,9 +20,11 @@ from countries.models import (
     ThematicMeeting,
     ThematicMeetingParticipation,
 )
-from gfmd.services import DEFAULT_DATA_DIR
+from gfmd.services import DATA_FILES, DEFAULT_DATA_DIR, record_lines
 from practices.models import PracticeSubmission
 from subscriptions.models import CountryUpdate
+from tests.admin_forms import form_data
+from tests.importing import upload
 
 PROFILE_MODELS = [
     Roundtable,
@@ -481,6 +484,64 @@ MALFORMED = {
         "unknown status 'online' (use one of: Pending moderation, Published, Rejected)",
         2,
     ),
+    # What the database would refuse (PostgreSQL) or store otherwise (SQLite) is refused
+    # before anything is written, with the file and line (imports.validation).
+    "amount with more decimals than the column": (
+        "contributions.csv",
+        "MAR,2016,50000,USD",
+        "MAR,2016,50000.125,USD",
+        'column "amount": Ensure that there are no more than 2 decimal places.',
+        2,
+    ),
+    "amount with more decimals than the currency": (
+        "contributions.csv",
+        "MAR,2016,50000,USD",
+        "MAR,2016,50000.5,JPY",
+        'column "amount": An amount in JPY has at most 0 decimals.',
+        2,
+    ),
+    "amount beyond the column": (
+        "contributions.csv",
+        "MAR,2016,50000,USD",
+        "MAR,2016,1e15,USD",
+        'column "amount": Ensure that there are no more than 14 digits in total.',
+        2,
+    ),
+    "sort year beyond a small integer": (
+        "forum_years.csv",
+        "2009,2009,GRC,",
+        "2009,99999,GRC,",
+        'column "sort_year": Ensure this value is less than or equal to 32767.',
+        4,
+    ),
+    "text longer than its column": (
+        "forum_years.csv",
+        ",Athens,",
+        f",{'Athens' * 20},",
+        'column "summit_city": Ensure this value has at most 100 characters (it has 120).',
+        4,
+    ),
+    "NUL character": (
+        "roundtables.csv",
+        "2016,2.2,Protection of migrants in all situations",
+        "2016,2.2,Protection of migrants\x00 in all situations",
+        "This file is not text in UTF-8",
+        17,
+    ),
+    "column named twice": (
+        "attendance.csv",
+        "contribution_recorded\n",
+        "attended_summit\n",
+        'The column "attended_summit" appears twice.',
+        1,
+    ),
+    "unknown column": (
+        "attendance.csv",
+        "contribution_recorded\n",
+        "contribution_recorde\n",
+        'Unknown column "contribution_recorde"; the columns are: country, forum_year,',
+        1,
+    ),
 }
 
 
@@ -639,3 +700,71 @@ def test_loading_the_contribution_column_over_data_without_it_hides_the_years_pa
         "2019: removed No Financial Contribution",
     ]
     assert load().rstrip().endswith("Nothing changed.")
+
+
+def test_amounts_with_cents_load_once(db, data_dir):
+    """50000.125 used to be rounded by the database, so that every rerun found no match and
+    added the contribution again; an amount the column holds exactly matches on rerun."""
+    edit(data_dir / "contributions.csv", "MAR,2016,50000,USD", "MAR,2016,50000.50,USD")
+    load("--data-dir", str(data_dir))
+    before = counts()
+
+    assert load("--data-dir", str(data_dir)).rstrip().endswith("Nothing changed.")
+
+    assert counts() == before
+    amounts = Contribution.objects.filter(forum_year__label="2016").values_list("amount", flat=True)
+    assert list(amounts) == [Decimal("50000.50")]
+
+
+def test_a_staff_edit_survives_if_empty_and_a_plain_rerun_overwrites_it(loaded, admin_client):
+    url = reverse("admin:countries_country_change", args=[morocco().pk])
+    data = form_data(admin_client.get(url), "country_form")
+    data["official_name"] = ["Royaume du Maroc"]
+    assert admin_client.post(url, data).status_code == 302
+    assert morocco().official_name == "Royaume du Maroc"
+    before = counts()
+
+    assert "The database has countries already: nothing loaded." in load("--if-empty")
+    assert morocco().official_name == "Royaume du Maroc"
+    assert counts() == before
+
+    output = load()
+    assert "countries.csv: 249 rows, created 0, updated 1, unchanged 248" in output
+    assert morocco().official_name == "Kingdom of Morocco"
+    update = CountryUpdate.objects.order_by("pk").last()
+    assert (update.country, update.source) == (morocco(), CountryUpdate.Source.DATA_LOAD)
+    assert update.summary == 'Official name: "Royaume du Maroc" changed to "Kingdom of Morocco"'
+    assert CountryUpdate.objects.count() == before["CountryUpdate"] + 1
+
+
+ADMIN_IMPORTS = {
+    "countries.csv": "admin:countries_country_import",
+    "forum_years.csv": "admin:countries_forumyear_import",
+    "roundtables.csv": "admin:countries_roundtable_import",
+    "attendance.csv": "admin:countries_attendance_import",
+    "roundtable_roles.csv": "admin:countries_roundtablerole_import",
+    "thematic_meetings.csv": "admin:countries_thematicmeeting_import",
+    "thematic_participations.csv": "admin:countries_thematicmeetingparticipation_import",
+    "contributions.csv": "admin:countries_contribution_import",
+    "practices.csv": "admin:practices_practicesubmission_import",
+}
+
+
+def test_every_data_file_is_an_admin_import_file():
+    assert sorted(ADMIN_IMPORTS) == sorted(name for name, _resource, _options in DATA_FILES)
+    assert sorted(ADMIN_IMPORTS) == sorted(path.name for path in DEFAULT_DATA_DIR.glob("*.csv"))
+
+
+@pytest.mark.parametrize(("name", "url_name"), ADMIN_IMPORTS.items(), ids=ADMIN_IMPORTS)
+def test_each_shipped_file_previews_unchanged_in_the_admin_import(
+    loaded, admin_client, name, url_name
+):
+    """A staff member can open a shipped file, edit it and import it in the admin: as
+    shipped, after a load, its preview finds every row unchanged."""
+    path = DEFAULT_DATA_DIR / name
+    response = upload(admin_client, url_name, path.read_bytes(), name)
+
+    result = response.context["result"]
+    assert result.error_messages() == []
+    rows = len(record_lines(path.read_text(encoding="utf-8")))
+    assert result.counts() == {"new": 0, "updated": 0, "unchanged": rows, "error": 0}
