@@ -7,6 +7,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -768,3 +769,10 @@ def test_each_shipped_file_previews_unchanged_in_the_admin_import(
     assert result.error_messages() == []
     rows = len(record_lines(path.read_text(encoding="utf-8")))
     assert result.counts() == {"new": 0, "updated": 0, "unchanged": rows, "error": 0}
+
+
+def test_compose_loads_the_reference_data_into_an_empty_database_only():
+    """A restart of `web` must not bring staff edits back to the files."""
+    compose = (Path(settings.BASE_DIR) / "docker-compose.yml").read_text()
+    runs = [line.strip() for line in compose.splitlines() if "load_gfmd_data" in line]
+    assert runs == ["python manage.py load_gfmd_data --if-empty &&"]
