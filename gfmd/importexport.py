@@ -722,7 +722,7 @@ class GfmdResource(ModelResource):
         dataset.headers = [cell_text(header) for header in dataset.headers or []]
         # issue 11 (i11-loader): rules load_gfmd_data's own reader had, now for every import.
         known = {field.column_name for field in self.fields.values()}
-        for column in dataset.headers:
+        for column in filter(None, dataset.headers):  # a spreadsheet's unnamed empty columns
             if dataset.headers.count(column) > 1:
                 raise ImportFileError(
                     gettext('The column "%(column)s" appears twice.') % {"column": column}, line=1

@@ -128,3 +128,11 @@ def test_a_coordinate_in_the_wrong_hemisphere_is_refused(db):
         "row 2: column \"latitude\": '5 00 W' must end in N or S",
         "row 2: column \"longitude\": '32 00 N' must end in E or W",
     ]
+
+
+def test_unnamed_empty_columns_are_not_unknown_columns(db):
+    """A spreadsheet saved with a trailing empty column has a header cell without a name."""
+    preview, confirmed = run_import(ForumYearResource, b"label,sort_year,\n2030,2030,\n")
+    assert preview.error_messages() == []
+    assert confirmed is not None
+    assert ForumYear.objects.get(label="2030").sort_year == 2030
