@@ -24,6 +24,7 @@ roundtable_number_validator = RegexValidator(
 SUMMIT_ENDS_BEFORE_START = _("The summit cannot end before it starts.")
 MEETING_ENDS_BEFORE_START = _("The meeting cannot end before it starts.")
 AMOUNT_NEEDS_CURRENCY = _("An amount needs a currency code.")
+CURRENCY_NEEDS_AMOUNT = _("A currency code goes with an amount; leave it empty without one.")
 
 # ISO 4217 minor units of the currencies that do not have two (list one, 2026): an amount in
 # yen has no decimals, one in dinars of Kuwait three. Every other code takes two.
@@ -638,6 +639,8 @@ class Contribution(TimeStampedModel):
         super().clean()
         if self.amount is not None and not self.currency:
             raise ValidationError({"currency": AMOUNT_NEEDS_CURRENCY})
+        if self.amount is None and self.currency:
+            raise ValidationError({"currency": CURRENCY_NEEDS_AMOUNT})
         places = amount_places(self.amount)
         allowed = currency_decimals(self.currency)
         # More places than the column holds is the column's error (imports.validation and

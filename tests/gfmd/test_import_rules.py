@@ -136,3 +136,10 @@ def test_unnamed_empty_columns_are_not_unknown_columns(db):
     assert preview.error_messages() == []
     assert confirmed is not None
     assert ForumYear.objects.get(label="2030").sort_year == 2030
+
+
+def test_a_currency_without_an_amount_is_refused(world):
+    content = CONTRIBUTION_HEADER + b"MAR,2011,,USD,no,In kind\n"
+    assert errors_of(ContributionResource, content) == [
+        'row 2: column "currency": A currency code goes with an amount; leave it empty without one.'
+    ]

@@ -485,6 +485,13 @@ MALFORMED = {
         "unknown status 'online' (use one of: Pending moderation, Published, Rejected)",
         2,
     ),
+    "currency without an amount": (
+        "contributions.csv",
+        "MAR,2017,,,unknown,Morocco will host",
+        "MAR,2017,,USD,unknown,Morocco will host",
+        'column "currency": A currency code goes with an amount; leave it empty without one.',
+        4,
+    ),
     # What the database would refuse (PostgreSQL) or store otherwise (SQLite) is refused
     # before anything is written, with the file and line (imports.validation).
     "amount with more decimals than the column": (
