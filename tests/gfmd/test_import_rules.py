@@ -9,6 +9,7 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from countries.models import Contribution, Country, ForumYear
 from countries.resources import ContributionResource, CountryResource, ForumYearResource
@@ -143,3 +144,25 @@ def test_a_currency_without_an_amount_is_refused(world):
     assert errors_of(ContributionResource, content) == [
         'row 2: column "currency": A currency code goes with an amount; leave it empty without one.'
     ]
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "errors"),
+    [
+        ("100.5", "JPY", {"amount": ["An amount in JPY has at most 0 decimals."]}),
+        ("100.25", "KWD", {}),
+        ("100.25", "EUR", {}),
+        ("100", "KRW", {}),
+    ],
+)
+def test_the_currency_decimals_hold_in_every_form(world, amount, currency, errors):
+    """Contribution.clean, which the admin form and inline run as the import does."""
+    contribution = Contribution(
+        country=world["MAR"], forum_year=world["2011"], amount=Decimal(amount), currency=currency
+    )
+    try:
+        contribution.full_clean()
+    except ValidationError as error:
+        assert error.message_dict == errors
+    else:
+        assert errors == {}
