@@ -778,8 +778,11 @@ def test_each_shipped_file_previews_unchanged_in_the_admin_import(
     assert result.counts() == {"new": 0, "updated": 0, "unchanged": rows, "error": 0}
 
 
-def test_compose_loads_the_reference_data_into_an_empty_database_only():
-    """A restart of `web` must not bring staff edits back to the files."""
+def test_compose_and_make_run_load_the_reference_data_into_an_empty_database_only():
+    """A restart of `web` (or of `make run`) must not bring staff edits back to the files."""
     compose = (Path(settings.BASE_DIR) / "docker-compose.yml").read_text()
     runs = [line.strip() for line in compose.splitlines() if "load_gfmd_data" in line]
     assert runs == ["python manage.py load_gfmd_data --if-empty &&"]
+    makefile = (Path(settings.BASE_DIR) / "Makefile").read_text()
+    runs = [line.strip() for line in makefile.splitlines() if "load_gfmd_data" in line]
+    assert runs == ["$(LOCAL_ENV) $(PY) manage.py load_gfmd_data --if-empty"]
