@@ -1063,11 +1063,14 @@ class GfmdResource(ModelResource):
         user = self.import_user
         if user is not None and user.is_authenticated:
             instance._history_user = user
-        instance._change_reason = (
+        reason = (
             gettext("Imported from %(file)s") % {"file": self.file_name}
             if self.file_name
             else gettext("Imported")
         )
+        # issue 11: a long file name must not overflow the history's column (PostgreSQL).
+        limit = self.history_model()._meta.get_field("history_change_reason").max_length
+        instance._change_reason = reason if not limit or len(reason) <= limit else reason[:limit]
 
     def after_import(self, dataset: tablib.Dataset, result: ImportResult, **kwargs) -> None:
         super().after_import(dataset, result, **kwargs)

@@ -166,3 +166,16 @@ def test_the_currency_decimals_hold_in_every_form(world, amount, currency, error
         assert error.message_dict == errors
     else:
         assert errors == {}
+
+
+def test_a_long_file_name_fits_the_history(world):
+    """The history's reason column holds 100 characters; PostgreSQL refused a longer one."""
+    name = "contributions-" + "x" * 120 + ".csv"
+    dataset = CSV(encoding="utf-8-sig").create_dataset(
+        CONTRIBUTION_HEADER + b"MAR,2011,5,USD,no,\n"
+    )
+    result = ContributionResource().import_data(dataset, dry_run=False, file_name=name)
+    assert result.error_messages() == []
+    reason = Contribution.history.get().history_change_reason
+    assert reason.startswith("Imported from contributions-xxx")
+    assert len(reason) == 100
