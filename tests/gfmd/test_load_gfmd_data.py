@@ -464,11 +464,11 @@ MALFORMED = {
         'column "currency": An amount needs a currency code.',
         5,
     ),
-    "missing column": (
+    "misspelt column": (
         "contributions.csv",
         "earmarked,note\n",
         "earmarked,notes\n",
-        'The file has no column "note".',
+        'Unknown column "notes"; the columns are: country, forum_year, amount,',
         1,
     ),
     "bad slug after a two-line row": (
