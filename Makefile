@@ -18,7 +18,7 @@ install: $(VENV)/.installed
 
 run: install
 	$(LOCAL_ENV) $(PY) manage.py migrate --no-input
-	$(LOCAL_ENV) $(PY) manage.py load_gfmd_data
+	$(LOCAL_ENV) $(PY) manage.py load_gfmd_data --if-empty
 	@echo "Admin login: $(LOCAL_ENV) $(PY) manage.py createsuperuser, then http://127.0.0.1:$(PORT)/admin/"
 	$(LOCAL_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 

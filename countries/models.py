@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -24,6 +25,41 @@ roundtable_number_validator = RegexValidator(
 SUMMIT_ENDS_BEFORE_START = _("The summit cannot end before it starts.")
 MEETING_ENDS_BEFORE_START = _("The meeting cannot end before it starts.")
 AMOUNT_NEEDS_CURRENCY = _("An amount needs a currency code.")
+CURRENCY_NEEDS_AMOUNT = _("A currency code goes with an amount; leave it empty without one.")
+
+# ISO 4217 minor units of the currencies that do not have two (list one, 2026): an amount in
+# yen has no decimals, one in dinars of Kuwait three. Every other code takes two.
+CURRENCY_MINOR_UNITS = {
+    **dict.fromkeys(
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
+    ),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
+}
+
+
+def currency_decimals(currency: str) -> int:
+    """How many decimals an amount in `currency` may have (ISO 4217 minor units)."""
+    return CURRENCY_MINOR_UNITS.get(currency, 2)
 
 
 def validate_date_range(
@@ -179,6 +215,13 @@ class Country(TimeStampedModel):
             errors["longitude"] = _("A longitude lies between -180 and 180.")
         if errors:
             raise ValidationError(errors)
+
+    def validate_constraints(self, exclude=None) -> None:
+        """The check constraints repeat the fields' validators and `clean` (which say it on
+        the field), and each would cost a query: 4 a row of a country import (issue 11,
+        load_gfmd_data). The database still enforces them."""
+        checked = {"iso2", "iso3", "latitude", "longitude"}
+        super().validate_constraints(exclude=set(exclude or ()) | checked)
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
@@ -544,6 +587,13 @@ class ThematicMeetingParticipation(TimeStampedModel):
         return f"{self.country}: {self.get_role_display()} {self.meeting}"
 
 
+def amount_places(amount: Decimal | None) -> int:
+    """Decimal places written, trailing zeros aside: 50000.10 has 1, 5E+4 none."""
+    if amount is None or not amount.is_finite():
+        return 0
+    return max(0, -amount.normalize().as_tuple().exponent)
+
+
 class Contribution(TimeStampedModel):
     class Earmarked(models.TextChoices):
         YES = "yes", _("earmarked")
@@ -613,6 +663,19 @@ class Contribution(TimeStampedModel):
         super().clean()
         if self.amount is not None and not self.currency:
             raise ValidationError({"currency": AMOUNT_NEEDS_CURRENCY})
+        if self.amount is None and self.currency:
+            raise ValidationError({"currency": CURRENCY_NEEDS_AMOUNT})
+        places = amount_places(self.amount)
+        allowed = currency_decimals(self.currency)
+        # More places than the column holds is the column's error (imports.validation and
+        # the form's own check); here what the currency allows.
+        if self.currency and allowed < places <= self._meta.get_field("amount").decimal_places:
+            raise ValidationError(
+                {
+                    "amount": _("An amount in %(currency)s has at most %(places)s decimals.")
+                    % {"currency": self.currency, "places": allowed}
+                }
+            )
 
     @property
     def line(self) -> str:

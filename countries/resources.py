@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.fields import Field
 
+from countries import geo
 from countries.models import (
     Attendance,
     Contribution,
@@ -24,7 +25,13 @@ from countries.models import (
 from countries.profile import countries_shown_with
 from countries.services import CountryUpdateRecorder
 from imports.resources import GfmdResource, clean_or_none, related_ids
-from imports.widgets import LinksField, NaturalKeysWidget, NaturalKeyWidget, cell_text
+from imports.widgets import (
+    LinksField,
+    NaturalKeysWidget,
+    NaturalKeyWidget,
+    NumberWidget,
+    cell_text,
+)
 from imports.workbooks import Sheet, Workbook
 
 
@@ -93,7 +100,46 @@ class CountryRecordResource(CountryPagesResource):
         )
 
 
+class CoordinateWidget(NumberWidget):
+    """Decimal degrees (32.5, -5), as exported, or degrees and minutes as the Factbook and
+    countries/data/countries.csv write them ("32 30 N", "5 00 W")."""
+
+    def __init__(self, hemispheres: str):
+        super().__init__()
+        self.hemispheres = hemispheres
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs) -> Any:
+        text = cell_text(value)
+        if not text[-1:].isalpha():
+            return super().clean(value, row, **kwargs)
+        if text[-1] not in self.hemispheres:
+            raise ValueError(
+                gettext("'%(value)s' must end in %(first)s or %(second)s")
+                % {"value": text, "first": self.hemispheres[0], "second": self.hemispheres[1]}
+            )
+        return geo.parse_dms(text)
+
+
+def coordinate_field(attribute: str, hemispheres: str) -> Field:
+    return Field(attribute=attribute, column_name=attribute, widget=CoordinateWidget(hemispheres))
+
+
 class CountryResource(CountryPagesResource):
+    latitude = coordinate_field("latitude", "NS")
+    longitude = coordinate_field("longitude", "EW")
+
+    # A country's page is watched only when its row is saved (the stored values are still
+    # those before the row), not for each of 249 unchanged rows: a country row never moves
+    # to another country, and reading a page twice a row made a rerun of the reference data
+    # take seconds.
+    def after_init_instance(self, instance: models.Model, new: bool, row: dict, **kwargs) -> None:
+        pass
+
+    def before_save_instance(self, instance: models.Model, row: dict, **kwargs) -> None:
+        super().before_save_instance(instance, row, **kwargs)
+        if self.recorder:
+            self.recorder.watch(self.watched_keys(instance, row))
+
     class Meta:
         model = Country
         fields = (
@@ -217,6 +263,50 @@ class ContributionResource(CountryRecordResource):
         model = Contribution
         fields = ("country", "forum_year", "amount", "currency", "earmarked", "note")
         import_id_fields = ("country", "forum_year", "amount", "currency", "note")
+
+    def __init__(self, *, moves: bool = False, **kwargs):
+        """`moves`: the file lists every contribution of the countries it names (the
+        reference data of load_gfmd_data). A stored contribution that it no longer lists is
+        then moved to a listed row that is not stored, of the same country, amount, currency
+        and note in another forum year, rather than left beside a new copy. Not for the
+        admin's files, which may list only some contributions."""
+        super().__init__(**kwargs)
+        self.moves = moves
+        self.movable: dict[tuple, list[Contribution]] = {}
+
+    @staticmethod
+    def yearless(key: dict[str, Any]) -> tuple:
+        country = key["country"]
+        return (country.pk if country else None, key["amount"], key["currency"], key["note"])
+
+    def before_import(self, dataset, **kwargs) -> None:
+        super().before_import(dataset, **kwargs)
+        self.movable = {}
+        if not self.moves:
+            return
+        listed = set()
+        for values in dataset:
+            try:
+                key = self.lookup(dict(zip(dataset.headers, values, strict=True)))
+            except (ValueError, KeyError):
+                continue  # reported by the row's own validation
+            listed.add((self.yearless(key), key["forum_year"].pk if key["forum_year"] else None))
+        countries = {key[0] for key, _year in listed}
+        for stored in Contribution.objects.filter(country__in=countries).order_by("pk"):
+            key = (stored.country_id, stored.amount, stored.currency, stored.note)
+            if (key, stored.forum_year_id) not in listed:
+                self.movable.setdefault(key, []).append(stored)
+
+    def get_instance(self, instance_loader, row: dict) -> Contribution | None:
+        instance = super().get_instance(instance_loader, row)
+        if instance is None and self.movable:
+            try:
+                candidates = self.movable.get(self.yearless(self.lookup(row)))
+            except (ValueError, KeyError):
+                return None
+            if candidates:
+                return candidates.pop(0)
+        return instance
 
 
 #: The whole profile of one country, as the "Export profile" button of its admin page gives

@@ -13,6 +13,7 @@ This sits in the top layer because a page writes countries' records and practice
 from __future__ import annotations
 
 import datetime
+import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,7 +26,6 @@ from django.utils.text import slugify
 from import_export.results import RowResult
 
 from countries import geo
-from countries.datafiles import paragraphs_html
 from countries.models import (
     Contribution,
     Country,
@@ -71,6 +71,12 @@ STATUS_OF = {
     RowResult.IMPORT_TYPE_ERROR: ERROR,
 }
 STATUS_RANK = {UNCHANGED: 0, NOT_STORED: 0, CHANGED: 1, NEW: 2, ERROR: 3}
+
+
+def paragraphs_html(text: str) -> str:
+    """Plain text, one paragraph a line, as safe HTML: each escaped and wrapped in <p>."""
+    lines = (line.strip() for line in text.splitlines())
+    return "\n".join(f"<p>{html.escape(line, quote=False)}</p>" for line in lines if line)
 
 
 def page_catalogue() -> Catalogue:

@@ -27,7 +27,12 @@ from imports.widgets import cell_text
 
 
 class ImportFileError(ValueError):
-    """A file-level problem, with a message meant for the person who uploaded the file."""
+    """A file-level problem, with a message meant for the person who uploaded the file;
+    `line`: the line of a text file it is on, where known (load_gfmd_data says "file, line N")."""
+
+    def __init__(self, message: Any, *, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 def check_file_size(size: int) -> None:
@@ -103,9 +108,10 @@ def _decode_text(in_stream: bytes | str, encoding: str | None) -> str:
         try:
             text = in_stream.decode(encoding or "utf-8-sig")
         except UnicodeDecodeError as error:
-            raise ImportFileError(NOT_TEXT_MESSAGE) from error
+            line = in_stream.count(b"\n", 0, error.start) + 1
+            raise ImportFileError(NOT_TEXT_MESSAGE, line=line) from error
     if "\x00" in text:
-        raise ImportFileError(NOT_TEXT_MESSAGE)
+        raise ImportFileError(NOT_TEXT_MESSAGE, line=text.count("\n", 0, text.index("\x00")) + 1)
     return text.removeprefix("\ufeff")
 
 
@@ -234,7 +240,8 @@ def rows_to_dataset(
             if any(not blank(value) for value in cells[len(headers) :]):
                 raise ImportFileError(
                     gettext("%(where)srow %(row)s has more cells than the header row names.")
-                    % {"where": where, "row": number}
+                    % {"where": where, "row": number},
+                    line=number,
                 )
             cells = cells[: len(headers)]
         records.append(list(cells) + [None] * (len(headers) - len(cells)))
@@ -271,11 +278,17 @@ class CSV(EscapingFormat, base_formats.CSV):
 
     def parse(self, in_stream: bytes | str) -> tablib.Dataset:
         text = _decode_text(in_stream, self.encoding)
+        reader = csv.reader(io.StringIO(text), strict=True)  # a stray quote is an error
+        records: list[list[str]] = []
         try:
-            records = list(csv.reader(io.StringIO(text)))
+            for cells in reader:
+                records.append(cells)
         except csv.Error as error:
+            line = reader.line_num or 1
             raise ImportFileError(
-                gettext("This CSV file cannot be read: %(error)s.") % {"error": error}
+                gettext("This CSV file cannot be read: %(error)s (line %(line)s).")
+                % {"error": error, "line": line},
+                line=line,
             ) from error
         check_row_count(sum(1 for record in records if any(cell.strip() for cell in record)) - 1)
         header = next((record for record in records if any(cell.strip() for cell in record)), [])

@@ -28,6 +28,7 @@ from imports.results import (
     PreviewDiff,
     WorkbookResult,
 )
+from imports.validation import column_errors
 from imports.widgets import (
     PENDING_LINKS,
     ROW_NUMBER,
@@ -255,6 +256,17 @@ class GfmdResource(ModelResource):
 
     def check_dataset(self, dataset: tablib.Dataset) -> None:
         dataset.headers = [cell_text(header) for header in dataset.headers or []]
+        named = [column for column in dataset.headers if column]  # unnamed empty columns aside
+        for column in named:
+            if named.count(column) > 1:
+                raise ImportFileError(
+                    gettext('The column "%(column)s" appears twice.') % {"column": column}, line=1
+                )
+        # Unknown before missing: a misspelt column is named, with its nearest known name.
+        known = [field.column_name for field in self.fields.values()]
+        unknown = [column for column in named if column not in known]
+        if unknown:
+            raise ImportFileError(self.unknown_column_message(unknown[0], known), line=1)
         missing = [column for column in self.required_columns() if column not in dataset.headers]
         if missing:
             raise ImportFileError(
@@ -265,12 +277,9 @@ class GfmdResource(ModelResource):
                 % {
                     "missing": ", ".join(f'"{column}"' for column in missing),
                     "required": ", ".join(self.required_columns()),
-                }
+                },
+                line=1,
             )
-        known = [field.column_name for field in self.fields.values()]
-        unknown = [column for column in dataset.headers if column not in known]
-        if unknown:
-            raise ImportFileError(self.unknown_column_message(unknown[0], known))
         if not len(dataset):
             raise ImportFileError(gettext("The file names its columns but has no rows to import."))
 
@@ -340,11 +349,14 @@ class GfmdResource(ModelResource):
         self.row_numbers = RowNumbers.of(dataset, prefix=kwargs.pop("row_prefix", ""))
         self.import_user = kwargs.get("user")
         self.file_name = kwargs.get("file_name")
-        self.change_reason = (
+        reason = (
             gettext("Imported from %(file)s") % {"file": self.file_name}
             if self.file_name
             else gettext("Imported")
         )
+        # A long file name must not overflow the history's column (PostgreSQL refuses it).
+        limit = self.history_model()._meta.get_field("history_change_reason").max_length
+        self.change_reason = reason[:limit] if limit else reason
         self.lookups: dict[tuple, Any] = {}
         self.diffs_left = PREVIEW_ROWS
         self.expected_preview = kwargs.pop("expected_preview", None)
@@ -551,6 +563,11 @@ class GfmdResource(ModelResource):
         import leaves unique fields and constraints to the database, naming the rows that
         break one only when a batch is refused (see `broken_constraints`)."""
         errors = dict(import_validation_errors or {})
+        # Values a database column cannot hold (imports.validation), the same on any database.
+        errors |= {
+            name: ValidationError(problems)
+            for name, problems in column_errors(instance, exclude=errors).items()
+        }
         found = {
             field.attribute
             for field in self.get_import_fields()

@@ -34,17 +34,6 @@ FOUND_PACKAGES = {
 }
 PACKAGES = set(LAYERS) & FOUND_PACKAGES
 
-# Modules left out of every check for now, with every import to or from them: the import
-# machinery and the reference-data loader still cross the layers both ways.
-TEMPORARY_MODULES = {
-    "countries.datafiles",  # moved by the i11-imports branch; remove at merge
-    "countries.loading",  # moved by the i11-imports branch; remove at merge
-    # moved by the i11-imports branch; remove at merge
-    "countries.management.commands.load_gfmd_data",
-}
-# Imports allowed for now, as (importing module, imported package).
-TEMPORARY_EXCEPTIONS: set[tuple[str, str]] = set()
-
 
 def module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
@@ -156,20 +145,6 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
-def checked_graph() -> dict[str, set[str]]:
-    """The graph without the temporary exceptions."""
-    return {
-        module: {
-            target
-            for target in targets
-            if (module, package_of(target)) not in TEMPORARY_EXCEPTIONS
-            and target not in TEMPORARY_MODULES
-        }
-        for module, targets in GRAPH.items()
-        if module not in TEMPORARY_MODULES
-    }
-
-
 def test_every_package_has_a_layer():
     """A new app must say where it sits (and every package listed must exist)."""
     assert set(LAYERS) == FOUND_PACKAGES, "add the new app to LAYERS, with what it may import"
@@ -189,7 +164,7 @@ def test_layers(package):
     allowed = LAYERS[package] | {package}
     upward = sorted(
         f"{module} imports {target}"
-        for module, targets in checked_graph().items()
+        for module, targets in GRAPH.items()
         if package_of(module) == package
         for target in targets
         if package_of(target) not in allowed
@@ -199,7 +174,7 @@ def test_layers(package):
 
 def test_no_cycle_between_packages():
     packages: dict[str, set[str]] = defaultdict(set)
-    for module, targets in checked_graph().items():
+    for module, targets in GRAPH.items():
         packages[package_of(module)] |= {
             package_of(target) for target in targets if package_of(target) != package_of(module)
         }
@@ -208,7 +183,7 @@ def test_no_cycle_between_packages():
 
 
 def test_no_cycle_between_modules():
-    cycle = find_cycle(checked_graph())
+    cycle = find_cycle(GRAPH)
     assert cycle is None, "modules import each other: " + " -> ".join(cycle)
 
 

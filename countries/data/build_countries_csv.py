@@ -6,6 +6,8 @@ exists so the file can be regenerated and audited. Sources, per column:
 - ``iso2``, ``iso3``, ``name``, ``official_name``: ISO 3166-1 from ``pycountry`` (all 249
   entries). ``name`` is pycountry's ``common_name`` when it has one ("Bolivia"), else its
   ``name``; ``official_name`` falls back to ``name`` when pycountry has none.
+- ``slug``: the page address, made from ``name`` as Django's ``slugify`` makes it (the
+  column the admin's import and export use).
 - ``region``, ``subregion``: the UN M49 region and sub-region from ``countryinfo``, with
   ``REGION_OVERRIDES`` where it leaves them blank or strays from M49.
 - ``latitude``, ``longitude``: the CIA World Factbook "geographic coordinates" as
@@ -26,6 +28,7 @@ Run it from a throwaway virtualenv, not the project's (these versions reproduce 
 from __future__ import annotations
 
 import csv
+import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -38,6 +41,7 @@ FIELDNAMES = (
     "iso2",
     "iso3",
     "name",
+    "slug",
     "official_name",
     "region",
     "subregion",
@@ -115,13 +119,22 @@ def row(country: pycountry.db.Country) -> dict[str, str]:
     return {
         "iso2": iso2,
         "iso3": country.alpha_3,
-        "name": getattr(country, "common_name", country.name),
+        "name": (name := getattr(country, "common_name", country.name)),
+        "slug": slugify(name),
         "official_name": getattr(country, "official_name", country.name),
         "region": region,
         "subregion": subregion,
         "latitude": latitude,
         "longitude": longitude,
     }
+
+
+def slugify(value: str) -> str:
+    """Django's `django.utils.text.slugify`, which the admin uses for a country's page
+    address, so that this script needs no Django: "Côte d'Ivoire" -> "cote-divoire"."""
+    value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    value = re.sub(r"[^\w\s-]", "", value.lower())
+    return re.sub(r"[-\s]+", "-", value).strip("-_")
 
 
 def sort_key(entry: dict[str, str]) -> tuple[str, str]:

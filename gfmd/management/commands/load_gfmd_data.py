@@ -1,12 +1,10 @@
 """Load the reference data the site ships with: countries, forum years, Morocco's profile.
 
-The data lives in CSV files under countries/data/ (see its README for where the figures come
-from), keyed by what a person can type (ISO3 codes, forum-year labels, roundtable numbers)
-rather than by database ids, so that the files can be read, reviewed and fixed by hand, and
-loaded again into a database that editors have since worked on. Rows are matched on those
-keys, created or brought back to the files' values, never deleted; a second run changes
-nothing. Every file is checked before anything is written: a mistake stops the command with
-the file and line, and the database is left as it was.
+The files in countries/data/ are import files of the admin (see gfmd.services): this
+command imports them all, in one transaction, through the admin's import resources and
+checks. A mistake stops it with the file and line, and the database is left as it was.
+It lives in the project package because it loads countries and practices and records
+country updates.
 """
 
 from __future__ import annotations
@@ -14,18 +12,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 
-from countries.datafiles import DEFAULT_DATA_DIR, DataFileError, data_set_read, display_path
-from countries.loading import LoadReport, gfmd_data_load
 from countries.models import Country
+from gfmd.services import (
+    DEFAULT_DATA_DIR,
+    DataFileError,
+    FileReport,
+    LoadReport,
+    reference_data_load,
+)
 
 
 class Command(BaseCommand):
     help = (
         "Load the 249 ISO 3166-1 countries, the GFMD forum years and Morocco's profile and "
-        "practices from the CSV files in countries/data/, in one transaction. Idempotent: "
-        "existing rows are matched by natural keys and updated, never deleted."
+        "practices from the CSV files in countries/data/, in one transaction, through the "
+        "admin's import. Idempotent: rows are matched by their import keys and brought to the "
+        "files' values (overwriting edits made in the admin), never deleted."
     )
 
     def add_arguments(self, parser) -> None:
@@ -56,18 +60,18 @@ class Command(BaseCommand):
             if verbosity >= 1:
                 self.stdout.write("The database has countries already: nothing loaded.")
             return
+
+        def progress(report: FileReport) -> None:
+            if verbosity >= 1:
+                self.stdout.write(str(report))
+            if verbosity >= 2:
+                for change in report.changes:
+                    self.stdout.write(f"  {change}")
+
         try:
-            data = data_set_read(data_dir=data_dir)
+            report = reference_data_load(data_dir=data_dir, dry_run=dry_run, progress=progress)
         except DataFileError as exc:
-            raise CommandError(str(exc)) from exc
-        if verbosity >= 1:
-            for path, rows in data.files:
-                self.stdout.write(f"Read {display_path(path)}: {rows} rows")
-        try:
-            with transaction.atomic():
-                report = gfmd_data_load(data=data)
-                if dry_run:
-                    transaction.set_rollback(True)
+            raise CommandError(f"{exc}\nNothing was written.") from exc
         except DatabaseError as exc:
             raise CommandError(
                 f"The database refused the data, nothing was written: {exc}"
@@ -76,11 +80,6 @@ class Command(BaseCommand):
             self.write_report(report, dry_run=dry_run, verbosity=verbosity)
 
     def write_report(self, report: LoadReport, *, dry_run: bool, verbosity: int) -> None:
-        for tally in report.tallies:
-            self.stdout.write(str(tally))
-            if verbosity >= 2:
-                for change in tally.changes:
-                    self.stdout.write(f"  {change}")
         for update in report.updates:
             lines = update.summary.splitlines()
             self.stdout.write(f"Country update for {update.country}: {len(lines)} changed lines")
