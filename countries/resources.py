@@ -297,6 +297,11 @@ class ContributionResource(CountryRecordResource):
             if (key, stored.forum_year_id) not in listed:
                 self.movable.setdefault(key, []).append(stored)
 
+    def get_bulk_update_fields(self) -> list[str]:
+        """A moved contribution changes its forum year, which is part of its import key."""
+        fields = super().get_bulk_update_fields()
+        return [*fields, "forum_year"] if self.moves else fields
+
     def get_instance(self, instance_loader, row: dict) -> Contribution | None:
         instance = super().get_instance(instance_loader, row)
         if instance is None and self.movable:

@@ -140,10 +140,11 @@ def file_problems(
 
 
 def data_file_import(
-    *, path: Path, resource: GfmdResource, recorder: CountryUpdateRecorder
+    *, path: Path, resource: GfmdResource, recorder: CountryUpdateRecorder | None = None
 ) -> FileReport:
     """Import one data file as the admin's confirm step does; raise DataFileError if any row
-    is invalid (the caller's transaction then writes nothing)."""
+    is invalid (the caller's transaction then writes nothing). With a shared `recorder`, its
+    owner records the country updates once every file is in; without, this file's import does."""
     try:
         content = path.read_bytes()
     except FileNotFoundError:

@@ -280,8 +280,12 @@ class CSV(EscapingFormat, base_formats.CSV):
         text = _decode_text(in_stream, self.encoding)
         reader = csv.reader(io.StringIO(text), strict=True)  # a stray quote is an error
         records: list[list[str]] = []
+        starts: list[int] = []  # the line each record starts on: a quoted cell may span lines
+        end = 0
         try:
             for cells in reader:
+                starts.append(end + 1)
+                end = reader.line_num
                 records.append(cells)
         except csv.Error as error:
             line = reader.line_num or 1
@@ -303,7 +307,12 @@ class CSV(EscapingFormat, base_formats.CSV):
                         )
                         % {"separator": name}
                     )
-        dataset = rows_to_dataset(enumerate(records, 1))
+        try:
+            dataset = rows_to_dataset(enumerate(records, 1))
+        except ImportFileError as error:
+            if error.line:  # the row as a spreadsheet numbers it, the line as a text file does
+                error.line = starts[error.line - 1]
+            raise
         if dataset is None:
             raise ImportFileError(gettext("The file is empty."))
         return dataset

@@ -363,7 +363,7 @@ MALFORMED = {
         "roundtables.csv",
         "2016,2.2,Protection of migrants in all situations",
         "2016,2.2,Protection of migrants, in all situations",
-        "a row has more cells than the header row (line 17)",
+        "row 17 has more cells than the header row names",
         17,
     ),
     "broken quoting": (
@@ -420,7 +420,7 @@ MALFORMED = {
         "MAR,2017,coordinator,",
         "MAR,2017,organiser,",
         "unknown role 'organiser' (use one of: Co-Chair, Team Member, Coordinator, "
-        "No Participation)",
+        "Coordinator and Co-Chair, Rapporteur, No Participation)",
         21,
     ),
     "role with both targets": (
@@ -469,7 +469,7 @@ MALFORMED = {
         "contributions.csv",
         "earmarked,note\n",
         "earmarked,notes\n",
-        'Unknown column "notes"; the columns are: country, forum_year, amount,',
+        'The file has a column "notes" (did you mean "note"?)',
         1,
     ),
     "bad slug after a two-line row": (
@@ -548,7 +548,7 @@ MALFORMED = {
         "attendance.csv",
         "contribution_recorded\n",
         "contribution_recorde\n",
-        'Unknown column "contribution_recorde"; the columns are: country, forum_year,',
+        'The file has a column "contribution_recorde" (did you mean "contribution_recorded"?)',
         1,
     ),
 }
@@ -597,8 +597,8 @@ def test_a_row_the_database_would_refuse_is_named_and_nothing_is_written():
     with pytest.raises(CommandError) as error:
         load()
     assert str(error.value) == (
-        'countries/data/countries.csv, line 150: column "slug": Country with this Slug '
-        "already exists.\nNothing was written."
+        "countries/data/countries.csv, line 150: Country with this Slug already exists.\n"
+        "Nothing was written."
     )
     assert list(Country.objects.values_list("iso3", flat=True)) == ["XMA"]
     assert ForumYear.objects.count() == 0
