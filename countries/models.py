@@ -683,7 +683,7 @@ class CountryUpdate(models.Model):
 
     @property
     def section_name(self) -> str:
-        """What its link leads to, for the link's text: "GFMD 2012", "Country facts"."""
+        """What its link leads to, for the link's text: "GFMD 2012", "the country facts"."""
         anchor = self.sections[0] if self.sections else ""
         if anchor.startswith("year-"):
             return f"GFMD {anchor.removeprefix('year-')}"
