@@ -716,6 +716,15 @@ class CountryUpdate(models.Model):
         _("summary"), help_text=_("What changed, in words a reader understands.")
     )
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    sections = models.JSONField(
+        _("sections"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "The ids of the country page's sections it changed, in page order "
+            "(facts, year-2012, practices); its link goes to the first."
+        ),
+    )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True, db_index=True)
 
     objects = CountryUpdateQuerySet.as_manager()
@@ -728,6 +737,21 @@ class CountryUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country}: {self.summary[:60]}"
+
+    def get_absolute_url(self) -> str:
+        """The country page at the first section the update changed; its top for an update
+        recorded before updates knew their sections."""
+        page = self.country.get_absolute_url()
+        return f"{page}#{self.sections[0]}" if self.sections else page
+
+    @property
+    def section_name(self) -> str:
+        """What its link leads to, for the link's text: "GFMD 2012", "the country facts"."""
+        anchor = self.sections[0] if self.sections else ""
+        if anchor.startswith("year-"):
+            return f"GFMD {anchor.removeprefix('year-')}"
+        names = {"facts": _("the country facts"), "practices": _("the practices")}
+        return str(names.get(anchor, _("the page of %(country)s") % {"country": self.country}))
 
     @property
     def headline(self) -> str:

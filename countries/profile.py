@@ -35,12 +35,24 @@ Snapshot = list[tuple[str, str]]
 # titles of its published practices), registered by those apps (snapshot_lines_register)
 # so that countries imports none of them.
 _snapshot_lines: list[Callable[[Country], Snapshot]] = []
+# The id on the country page (templates/countries/country_detail.html) of each snapshot
+# section that is not a forum year; a year's section is "year-<label>".
+_section_anchors: dict[str, str] = {HEADER_SECTION: "facts"}
 
 
-def snapshot_lines_register(lines: Callable[[Country], Snapshot]) -> None:
-    """Add an app's part of every country page's snapshot (call it from AppConfig.ready)."""
+def snapshot_lines_register(
+    lines: Callable[[Country], Snapshot], *, anchors: dict[str, str] | None = None
+) -> None:
+    """Add an app's part of every country page's snapshot (call it from AppConfig.ready),
+    with the page's id of each section its lines are in (`anchors`, section: id)."""
     if lines not in _snapshot_lines:
         _snapshot_lines.append(lines)
+    _section_anchors.update(anchors or {})
+
+
+def section_anchor(section: str) -> str:
+    """The id of a snapshot section on the country page: "facts", "year-2012", "practices"."""
+    return _section_anchors.get(section, f"year-{section}")
 
 
 @dataclass
@@ -257,6 +269,21 @@ def profile_lines(country: Country) -> Snapshot:
     for lines in _snapshot_lines:
         snapshot += lines(country)
     return snapshot
+
+
+def changed_sections(before: Snapshot, after: Snapshot) -> list[str]:
+    """The page's ids of the sections whose lines changed, in page order ("facts", the
+    years oldest first, "practices"). A year removed altogether is not among them: the
+    page no longer has its section to link to."""
+    differing = {section for section, _line in (Counter(before) - Counter(after)).elements()}
+    differing |= {section for section, _line in (Counter(after) - Counter(before)).elements()}
+    shown = {section for section, _line in after} | _section_anchors.keys()
+    in_page_order = dict.fromkeys(section for section, _line in after + before)
+    return [
+        section_anchor(section)
+        for section in in_page_order
+        if section in differing and section in shown
+    ]
 
 
 def describe_profile_changes(before: Snapshot, after: Snapshot) -> str:

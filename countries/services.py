@@ -7,25 +7,36 @@ it. The apps above countries act on an update through `signals.country_update_re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from django.db import transaction
 
 from countries.models import Country, CountryUpdate
-from countries.profile import Snapshot, describe_profile_changes, profile_lines
+from countries.profile import (
+    Snapshot,
+    changed_sections,
+    describe_profile_changes,
+    profile_lines,
+)
 from countries.signals import country_update_recorded
 
 
-def country_update_record(*, country: Country, summary: str, source: str) -> CountryUpdate:
+def country_update_record(
+    *, country: Country, summary: str, source: str, sections: Sequence[str] = ()
+) -> CountryUpdate:
     """Record one update for a country; call it inside the transaction of the change.
+    `sections`: the ids of the page's sections it changed, in page order (its link goes to
+    the first; none: to the top of the page).
 
     `country_update_recorded` is sent in the same transaction: the subscriptions app writes
     the deliveries owed for it there (its outbox), so they commit with the update or not at
     all, and enqueues their sending once the transaction commits.
     """
     with transaction.atomic():
-        update = CountryUpdate.objects.create(country=country, summary=summary, source=source)
+        update = CountryUpdate.objects.create(
+            country=country, summary=summary, source=source, sections=list(sections)
+        )
         country_update_recorded.send(sender=CountryUpdate, update=update)
     return update
 
@@ -57,10 +68,16 @@ class CountryUpdateRecorder:
         """Record an update for each watched country whose page now reads differently."""
         before, self.before = self.before, {}
         for country in Country.objects.filter(pk__in=before).order_by("pk"):  # not the deleted
-            summary = describe_profile_changes(before[country.pk], profile_lines(country))
+            after = profile_lines(country)
+            summary = describe_profile_changes(before[country.pk], after)
             if summary:
                 self.updates.append(
-                    country_update_record(country=country, summary=summary, source=self.source)
+                    country_update_record(
+                        country=country,
+                        summary=summary,
+                        source=self.source,
+                        sections=changed_sections(before[country.pk], after),
+                    )
                 )
         return self.updates
 

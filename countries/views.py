@@ -36,9 +36,8 @@ class CountryDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         country = self.object
         context["sections"] = country_profile(country)
-        context["recent_updates"] = CountryUpdate.objects.for_country(country)[
-            :RECENT_UPDATES_SHOWN
-        ]
+        updates = CountryUpdate.objects.for_country(country).select_related("country")
+        context["recent_updates"] = updates[:RECENT_UPDATES_SHOWN]
         return context
 
 

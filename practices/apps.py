@@ -13,10 +13,10 @@ class PracticesConfig(AppConfig):
         from countries.resources import PROFILE_WORKBOOK
         from imports.workbooks import Sheet
         from practices.models import PracticeSubmission
-        from practices.profile import country_practice_lines
+        from practices.profile import PRACTICES_SECTION, country_practice_lines
         from practices.resources import PracticeResource
 
-        snapshot_lines_register(country_practice_lines)
+        snapshot_lines_register(country_practice_lines, anchors={PRACTICES_SECTION: "practices"})
         PROFILE_WORKBOOK.add(
             Sheet(
                 _("Practices"),

@@ -133,6 +133,7 @@ class _DigestUpdates:
             self._by_country_week[key] = list(
                 CountryUpdate.objects.in_period(start, end)
                 .filter(country_id=subscription.country_id)
+                .select_related("country")
                 .order_by("created_at", "pk")
             )
         return [u for u in self._by_country_week[key] if u.created_at > subscription.confirmed_at]
@@ -192,7 +193,7 @@ def deliveries_send(
     queue = (
         Delivery.objects.due(timezone.now())
         .filter(subscription__status=Subscription.Status.ACTIVE)
-        .select_related("subscription__country", "update")
+        .select_related("subscription__country", "update__country")
     )
     if update is not None:
         queue = queue.filter(update=update)

@@ -101,7 +101,7 @@ class CountryUpdatesFeed(Feed):
         return linebreaks(escape(item.summary))
 
     def item_link(self, item: CountryUpdate) -> str:
-        return item.country.get_absolute_url()
+        return item.get_absolute_url()  # the section of the page the update changed
 
     def item_guid(self, item: CountryUpdate) -> str:
         return f"{settings.SITE_URL}{item.country.get_absolute_url()}#update-{item.pk}"
@@ -125,7 +125,7 @@ class CountryUpdatesView(ForgivingPaginationMixin, ListView):
 
     def get_queryset(self) -> Any:
         self.country = get_object_or_404(Country, slug=self.kwargs["slug"])
-        return CountryUpdate.objects.for_country(self.country)
+        return CountryUpdate.objects.for_country(self.country).select_related("country")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

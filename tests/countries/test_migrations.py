@@ -165,3 +165,39 @@ def test_country_updates_move_to_countries_with_their_rows_and_deliveries():
         Group.objects.filter(name="Update readers").delete()
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_updates_recorded_before_sections_keep_linking_to_the_page_top():
+    """Countries 0008 adds the sections an update changed: the updates already recorded get
+    none, so their links stay the top of the country page; and the way back drops the field."""
+    from countries.models import CountryUpdate
+
+    before, after = (
+        [("countries", "0007_more_roles")],
+        [("countries", "0008_countryupdate_sections")],
+    )
+    try:
+        apps = migrate(before)
+        country = apps.get_model("countries", "Country").objects.create(
+            name="Morocco", slug="morocco", iso2="MA", iso3="MAR", latitude=32, longitude=-5
+        )
+        old = apps.get_model("countries", "CountryUpdate").objects.create(
+            country=country, summary="2012: added Attended Meeting", source="admin"
+        )
+
+        apps = migrate(after)
+
+        assert apps.get_model("countries", "CountryUpdate").objects.get(pk=old.pk).sections == []
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+        assert CountryUpdate.objects.get(pk=old.pk).get_absolute_url() == "/countries/morocco/"
+
+        apps = migrate(before)
+
+        assert apps.get_model("countries", "CountryUpdate").objects.get(pk=old.pk).summary == (
+            "2012: added Attended Meeting"
+        )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

@@ -13,6 +13,7 @@ from countries.models import (
     ThematicMeetingParticipation,
 )
 from countries.profile import (
+    changed_sections,
     country_profile,
     describe_profile_changes,
     format_date_range,
@@ -199,6 +200,52 @@ def test_describe_profile_changes(morocco):
     assert describe_profile_changes(after, profile_lines(morocco)) == (
         '2018: removed Co-Chair in RT 2.1 "Skills"'
     )
+
+
+@pytest.mark.django_db
+class TestChangedSections:
+    """The page's ids of the sections a change touched, for an update's link."""
+
+    def test_in_page_order_facts_years_practices(self, morocco):
+        years = [ForumYearFactory(label=label, sort_year=int(label)) for label in ["2008", "2012"]]
+        for year in years:
+            AttendanceFactory(country=morocco, forum_year=year)
+        before = profile_lines(morocco)
+        assert changed_sections(before, profile_lines(morocco)) == []
+
+        PracticeFactory(title="Tamkine Migrants", countries=[morocco])
+        ContributionFactory(country=morocco, forum_year=years[1])
+        morocco.official_name = "The Kingdom of Morocco"
+        morocco.save()
+        assert changed_sections(before, profile_lines(morocco)) == [
+            "facts",
+            "year-2012",
+            "practices",
+        ]
+
+    def test_a_year_removed_altogether_has_no_section_to_link_to(self, morocco):
+        year_2008 = ForumYearFactory(label="2008", sort_year=2008)
+        year_2013 = ForumYearFactory(label="2013-2014", sort_year=2013)
+        attendance = AttendanceFactory(country=morocco, forum_year=year_2008)
+        before = profile_lines(morocco)
+        attendance.delete()
+        assert changed_sections(before, profile_lines(morocco)) == []
+        AttendanceFactory(country=morocco, forum_year=year_2013)
+        assert changed_sections(before, profile_lines(morocco)) == ["year-2013-2014"]
+
+    def test_a_practice_taken_offline_links_to_the_practices(self, morocco):
+        practice = PracticeFactory(countries=[morocco])
+        before = profile_lines(morocco)
+        practice.delete()
+        assert changed_sections(before, profile_lines(morocco)) == ["practices"]
+
+    def test_the_year_of_a_contribution_marked_not_on_record(self, morocco):
+        year = ForumYearFactory(label="2011", sort_year=2011)
+        attendance = AttendanceFactory(country=morocco, forum_year=year)
+        before = profile_lines(morocco)
+        attendance.contribution_recorded = False
+        attendance.save()
+        assert changed_sections(before, profile_lines(morocco)) == ["year-2011"]
 
 
 @pytest.mark.django_db

@@ -67,6 +67,20 @@ class TestCountryUpdatesRecorded:
         ]
         assert recorder.updates == list(CountryUpdate.objects.order_by("country_id"))
 
+    def test_an_update_knows_the_sections_it_changed_and_links_to_the_first(self, morocco):
+        years = [ForumYearFactory(label=label, sort_year=int(label)) for label in ["2012", "2018"]]
+        with country_updates_recorded(
+            source=CountryUpdate.Source.IMPORT, countries=[morocco.pk]
+        ) as recorder:
+            for year in reversed(years):
+                AttendanceFactory(country=morocco, forum_year=year)
+
+        [update] = recorder.updates
+        assert update.sections == ["year-2012", "year-2018"]
+        update.refresh_from_db()
+        assert update.get_absolute_url() == "/countries/morocco/#year-2012"
+        assert update.section_name == "GFMD 2012"
+
     def test_a_page_is_read_once_before_the_first_write(self, morocco):
         with country_updates_recorded(
             source=CountryUpdate.Source.ADMIN, countries=[morocco.pk]

@@ -171,6 +171,11 @@ class TestPublish:
             (france, 'Practices: added "Diaspora bonds"', CountryUpdate.Source.PRACTICE),
             (morocco, 'Practices: added "Diaspora bonds"', CountryUpdate.Source.PRACTICE),
         ]
+        # Each links to the practices of its country's page.
+        assert [u.get_absolute_url() for u in updates] == [
+            f"{france.get_absolute_url()}#practices",
+            "/countries/morocco/#practices",
+        ]
 
     def test_publishing_a_rejected_practice_clears_the_reason(self, db):
         practice = PracticeFactory(
