@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from django.db import transaction
 
 from countries.models import Country, CountryUpdate
-from countries.profile import Snapshot, describe_profile_changes, profile_lines
+from countries.profile import Snapshot, describe_profile_changes, profile_snapshots
 from countries.signals import country_update_recorded
 
 
@@ -24,10 +24,24 @@ def country_update_record(*, country: Country, summary: str, source: str) -> Cou
     the deliveries owed for it there (its outbox), so they commit with the update or not at
     all, and enqueues their sending once the transaction commits.
     """
-    with transaction.atomic():
-        update = CountryUpdate.objects.create(country=country, summary=summary, source=source)
-        country_update_recorded.send(sender=CountryUpdate, update=update)
+    [update] = country_updates_record(changes=[(country, summary)], source=source)
     return update
+
+
+def country_updates_record(
+    *, changes: list[tuple[Country, str]], source: str
+) -> list[CountryUpdate]:
+    """`country_update_record` of many (country, summary) pairs at once: one insert and one
+    signal for all of them, whatever their number."""
+    if not changes:
+        return []
+    with transaction.atomic():
+        updates = CountryUpdate.objects.bulk_create(
+            CountryUpdate(country=country, summary=summary, source=source)
+            for country, summary in changes
+        )
+        country_update_recorded.send(sender=CountryUpdate, updates=updates)
+    return updates
 
 
 class CountryUpdateRecorder:
@@ -47,21 +61,24 @@ class CountryUpdateRecorder:
         self.updates: list[CountryUpdate] = []
 
     def watch(self, countries: Iterable[int]) -> None:
-        """The pages as they are before this change; a page read once is kept."""
+        """The pages as they are before this change; a page read once is kept. A few queries
+        for all the countries given, however many: watch them together where you can."""
         new = set(countries) - self.before.keys()
         if new:
-            for country in Country.objects.select_for_update().filter(pk__in=new).order_by("pk"):
-                self.before[country.pk] = profile_lines(country)
+            locked = Country.objects.select_for_update().filter(pk__in=new).order_by("pk")
+            self.before.update(profile_snapshots(list(locked.values_list("pk", flat=True))))
 
     def record(self) -> list[CountryUpdate]:
         """Record an update for each watched country whose page now reads differently."""
         before, self.before = self.before, {}
-        for country in Country.objects.filter(pk__in=before).order_by("pk"):  # not the deleted
-            summary = describe_profile_changes(before[country.pk], profile_lines(country))
-            if summary:
-                self.updates.append(
-                    country_update_record(country=country, summary=summary, source=self.source)
-                )
+        after = profile_snapshots(before)  # not the deleted countries
+        countries = Country.objects.in_bulk(after)
+        changes = [
+            (countries[pk], summary)
+            for pk in sorted(after)
+            if (summary := describe_profile_changes(before[pk], after[pk]))
+        ]
+        self.updates += country_updates_record(changes=changes, source=self.source)
         return self.updates
 
 

@@ -352,6 +352,7 @@ class GfmdResource(ModelResource):
         shared_recorder = kwargs.pop("recorder", None)
         self.owns_recorder = shared_recorder is None
         self.recorder = shared_recorder or (None if dry_run else self.get_change_recorder())
+        self.unwatched: set[Any] = set()  # keys of the rows of the next bulk write
         sheets = [] if kwargs.pop("in_workbook", False) else getattr(dataset, "sheets", [])
         if self.takes_as_workbook(sheets):
             return self.import_workbook(
@@ -611,6 +612,10 @@ class GfmdResource(ModelResource):
         if not instances:
             return
         model = self._meta.model
+        if self.recorder and self.unwatched:
+            # What the rows of this batch may change, read in a few queries for all of them.
+            self.recorder.watch(self.unwatched)
+            self.unwatched = set()
         try:
             with transaction.atomic():
                 if created:
@@ -743,7 +748,11 @@ class GfmdResource(ModelResource):
         return set()
 
     def after_init_instance(self, instance: models.Model, new: bool, row: dict, **kwargs) -> None:
-        if self.recorder:  # not for a preview
+        if not self.recorder:  # a preview
+            return
+        if self._meta.use_bulk:  # watched together before the batch is written
+            self.unwatched |= self.watched_keys(instance, row)
+        else:
             self.recorder.watch(self.watched_keys(instance, row))
 
     def before_save_instance(self, instance: models.Model, row: dict, **kwargs) -> None:
