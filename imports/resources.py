@@ -117,7 +117,14 @@ class NaturalKeyInstanceLoader(ModelInstanceLoader):
             return None
         if self.index is None:
             self.index = self.read_index()
-        return self.index.get(self.key(lookup))
+        instance = self.index.get(self.key(lookup))
+        if instance is not None:
+            # The related records of its key, as the widgets found them: what reads them
+            # (the preview's diff, the history, the country updates) queries nothing more.
+            for name, value in lookup.items():
+                if isinstance(value, models.Model):
+                    setattr(instance, name, value)
+        return instance
 
     def key(self, lookup: dict[str, Any]) -> tuple:
         return tuple(
@@ -367,6 +374,11 @@ class GfmdResource(ModelResource):
             result = self.get_result_class()()
             self.handle_import_error(result, error, raise_errors)
         else:
+            for field in self.get_import_fields():
+                if isinstance(field.widget, NaturalKeyWidget) and field.column_name in (
+                    dataset.headers or []
+                ):
+                    field.widget.warm(dataset[field.column_name])
             self.duplicates = self.find_duplicates(dataset)
             result = super().import_data(
                 dataset,
