@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -33,16 +33,16 @@ HEADER_SECTION = "Country"
 Snapshot = list[tuple[str, str]]
 # What the apps above countries show on a country's page, as snapshot lines (practices: the
 # titles of its published practices), registered by those apps (snapshot_lines_register)
-# so that countries imports none of them.
-_snapshot_lines: list[Callable[[Country], Snapshot]] = []
+# so that countries imports none of them. Each takes many countries at once and returns
+# their lines by primary key (a few queries for all of them, not one a country).
+SnapshotLines = Callable[[list[Country]], dict[int, Snapshot]]
+_snapshot_lines: list[SnapshotLines] = []
 # The id on the country page (templates/countries/country_detail.html) of each snapshot
 # section that is not a forum year; a year's section is "year-<label>".
 _section_anchors: dict[str, str] = {HEADER_SECTION: "facts"}
 
 
-def snapshot_lines_register(
-    lines: Callable[[Country], Snapshot], *, anchors: dict[str, str] | None = None
-) -> None:
+def snapshot_lines_register(lines: SnapshotLines, *, anchors: dict[str, str] | None = None) -> None:
     """Add an app's part of every country page's snapshot (call it from AppConfig.ready),
     with the page's id of each section its lines are in (`anchors`, section: id)."""
     if lines not in _snapshot_lines:
@@ -172,51 +172,64 @@ def roundtable_sort_key(role: RoundtableRole) -> tuple:
 
 def country_profile(country: Country) -> list[YearSection]:
     """The country's forum years, oldest first, each with its lines. Five queries in all."""
-    sections: dict[int, YearSection] = {}
+    return country_profiles([country.pk])[country.pk]
 
-    def section_for(forum_year: ForumYear) -> YearSection:
-        return sections.setdefault(forum_year.pk, YearSection(forum_year=forum_year))
 
-    for attendance in Attendance.objects.filter(country=country).select_related("forum_year"):
-        section = section_for(attendance.forum_year)
+def country_profiles(countries: Iterable[int]) -> dict[int, list[YearSection]]:
+    """`country_profile` of many countries at once, by primary key: five queries in all,
+    however many countries (a confirmed import reads every page it touches, twice)."""
+    countries = list(countries)
+    sections: dict[int, dict[int, YearSection]] = {pk: {} for pk in countries}
+
+    def section_for(country_id: int, forum_year: ForumYear) -> YearSection:
+        return sections[country_id].setdefault(forum_year.pk, YearSection(forum_year=forum_year))
+
+    attendances = Attendance.objects.filter(country__in=countries).select_related("forum_year")
+    for attendance in attendances.order_by("pk"):
+        section = section_for(attendance.country_id, attendance.forum_year)
         section.attendance.extend(attendance.lines)
         section.contribution_recorded = attendance.contribution_recorded
 
-    roles = RoundtableRole.objects.filter(country=country).select_related(
+    roles = RoundtableRole.objects.filter(country__in=countries).select_related(
         "forum_year", "roundtable"
     )
     for role in sorted(roles, key=roundtable_sort_key):
-        section_for(role.forum_year).roundtable_roles.append(role.line)
+        section_for(role.country_id, role.forum_year).roundtable_roles.append(role.line)
 
     participations = (
-        ThematicMeetingParticipation.objects.filter(country=country)
+        ThematicMeetingParticipation.objects.filter(country__in=countries)
         .select_related("meeting__forum_year", "meeting__host_country")
         .order_by(F("meeting__start_date").asc(nulls_last=True), "pk")
     )
     by_year = defaultdict(list)
     for participation in participations:
-        by_year[participation.meeting.forum_year_id].append(participation)
-    for year_participations in by_year.values():
-        section_for(year_participations[0].meeting.forum_year).thematic_meetings.extend(
+        by_year[participation.country_id, participation.meeting.forum_year_id].append(participation)
+    for (country_id, _year), year_participations in by_year.items():
+        section_for(country_id, year_participations[0].meeting.forum_year).thematic_meetings.extend(
             thematic_lines(year_participations)
         )
 
-    contributions = Contribution.objects.filter(country=country).select_related("forum_year")
+    contributions = Contribution.objects.filter(country__in=countries).select_related("forum_year")
     for contribution in contributions.order_by("pk"):
-        section_for(contribution.forum_year).contributions.append(contribution.line)
+        section_for(contribution.country_id, contribution.forum_year).contributions.append(
+            contribution.line
+        )
 
-    # The chairs of every year shown, in one query, on the ForumYear objects the page uses.
-    forum_years = [section.forum_year for section in sections.values()]
+    # The chairs of every year shown, in one query, on the ForumYear objects the pages use.
+    forum_years = [section.forum_year for by_pk in sections.values() for section in by_pk.values()]
     chairs = defaultdict(list)
     through = ForumYear.chairs.through.objects.filter(
-        forumyear_id__in=[year.pk for year in forum_years]
+        forumyear_id__in={year.pk for year in forum_years}
     ).select_related("country")
     for link in through.order_by("country__name"):
         chairs[link.forumyear_id].append(link.country)
     for year in forum_years:
         year.chair_countries = chairs[year.pk]
 
-    return sorted(sections.values(), key=lambda s: (s.forum_year.sort_year, s.forum_year.label))
+    return {
+        pk: sorted(by_pk.values(), key=lambda s: (s.forum_year.sort_year, s.forum_year.label))
+        for pk, by_pk in sections.items()
+    }
 
 
 def countries_shown_with(obj: models.Model) -> set[int]:
@@ -253,22 +266,33 @@ def countries_shown_with(obj: models.Model) -> set[int]:
 
 def profile_lines(country: Country) -> Snapshot:
     """Everything a reader sees on the country's page, as (section, line) pairs."""
-    country = Country.objects.get(pk=country.pk)  # as stored, not as a form left it
-    snapshot: Snapshot = [
-        (HEADER_SECTION, f"{label}: {value}")
-        for label, value in [
-            ("Name", country.name),
-            ("Official name", country.official_name),
-            ("ISO2 code", country.iso2),
-            ("ISO3 code", country.iso3),
-            ("Coordinates", f"{country.latitude_dms}, {country.longitude_dms}"),
+    return profile_snapshots([country.pk]).get(country.pk, [])
+
+
+def profile_snapshots(countries: Iterable[int]) -> dict[int, Snapshot]:
+    """`profile_lines` of many countries at once, by primary key (those that exist), as
+    stored: a constant number of queries, however many countries."""
+    stored = {country.pk: country for country in Country.objects.filter(pk__in=set(countries))}
+    snapshots: dict[int, Snapshot] = {
+        pk: [
+            (HEADER_SECTION, f"{label}: {value}")
+            for label, value in [
+                ("Name", country.name),
+                ("Official name", country.official_name),
+                ("ISO2 code", country.iso2),
+                ("ISO3 code", country.iso3),
+                ("Coordinates", f"{country.latitude_dms}, {country.longitude_dms}"),
+            ]
         ]
-    ]
-    for section in country_profile(country):
-        snapshot += [(section.forum_year.label, line) for line in section.lines]
+        for pk, country in stored.items()
+    }
+    for pk, sections in country_profiles(stored).items():
+        for section in sections:
+            snapshots[pk] += [(section.forum_year.label, line) for line in section.lines]
     for lines in _snapshot_lines:
-        snapshot += lines(country)
-    return snapshot
+        for pk, app_lines in lines(list(stored.values())).items():
+            snapshots[pk] += app_lines
+    return snapshots
 
 
 def changed_sections(before: Snapshot, after: Snapshot) -> list[str]:

@@ -17,7 +17,7 @@ from countries.profile import (
     Snapshot,
     changed_sections,
     describe_profile_changes,
-    profile_lines,
+    profile_snapshots,
 )
 from countries.signals import country_update_recorded
 
@@ -33,12 +33,24 @@ def country_update_record(
     the deliveries owed for it there (its outbox), so they commit with the update or not at
     all, and enqueues their sending once the transaction commits.
     """
-    with transaction.atomic():
-        update = CountryUpdate.objects.create(
-            country=country, summary=summary, source=source, sections=list(sections)
-        )
-        country_update_recorded.send(sender=CountryUpdate, update=update)
+    [update] = country_updates_record(changes=[(country, summary, sections)], source=source)
     return update
+
+
+def country_updates_record(
+    *, changes: list[tuple[Country, str, Sequence[str]]], source: str
+) -> list[CountryUpdate]:
+    """`country_update_record` of many (country, summary, sections) at once: one insert and
+    one signal for all of them, whatever their number."""
+    if not changes:
+        return []
+    with transaction.atomic():
+        updates = CountryUpdate.objects.bulk_create(
+            CountryUpdate(country=country, summary=summary, source=source, sections=list(sections))
+            for country, summary, sections in changes
+        )
+        country_update_recorded.send(sender=CountryUpdate, updates=updates)
+    return updates
 
 
 class CountryUpdateRecorder:
@@ -58,27 +70,24 @@ class CountryUpdateRecorder:
         self.updates: list[CountryUpdate] = []
 
     def watch(self, countries: Iterable[int]) -> None:
-        """The pages as they are before this change; a page read once is kept."""
+        """The pages as they are before this change; a page read once is kept. A few queries
+        for all the countries given, however many: watch them together where you can."""
         new = set(countries) - self.before.keys()
         if new:
-            for country in Country.objects.select_for_update().filter(pk__in=new).order_by("pk"):
-                self.before[country.pk] = profile_lines(country)
+            locked = Country.objects.select_for_update().filter(pk__in=new).order_by("pk")
+            self.before.update(profile_snapshots(list(locked.values_list("pk", flat=True))))
 
     def record(self) -> list[CountryUpdate]:
         """Record an update for each watched country whose page now reads differently."""
         before, self.before = self.before, {}
-        for country in Country.objects.filter(pk__in=before).order_by("pk"):  # not the deleted
-            after = profile_lines(country)
-            summary = describe_profile_changes(before[country.pk], after)
-            if summary:
-                self.updates.append(
-                    country_update_record(
-                        country=country,
-                        summary=summary,
-                        source=self.source,
-                        sections=changed_sections(before[country.pk], after),
-                    )
-                )
+        after = profile_snapshots(before)  # not the deleted countries
+        countries = Country.objects.in_bulk(after)
+        changes = [
+            (countries[pk], summary, changed_sections(before[pk], after[pk]))
+            for pk in sorted(after)
+            if (summary := describe_profile_changes(before[pk], after[pk]))
+        ]
+        self.updates += country_updates_record(changes=changes, source=self.source)
         return self.updates
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-# Sent with `update` (a CountryUpdate) inside the transaction that records it, so that what
-# a receiver writes for it (subscriptions: the deliveries owed to its subscribers) commits or
-# rolls back with the update. A receiver only hands the update to its app's service.
+# Sent with `updates` (a list of CountryUpdate, one or many recorded at once: an import
+# records one for each country it changed) inside the transaction that records them, so
+# that what a receiver writes for them (subscriptions: the deliveries owed to their
+# subscribers) commits or rolls back with them. A receiver hands them to its app's service,
+# which deals with all of them in a few queries, not a few queries each.
 country_update_recorded = Signal()

@@ -118,7 +118,14 @@ class NaturalKeyInstanceLoader(ModelInstanceLoader):
             return None
         if self.index is None:
             self.index = self.read_index()
-        return self.index.get(self.key(lookup))
+        instance = self.index.get(self.key(lookup))
+        if instance is not None:
+            # The related records of its key, as the widgets found them: what reads them
+            # (the preview's diff, the history, the country updates) queries nothing more.
+            for name, value in lookup.items():
+                if isinstance(value, models.Model):
+                    setattr(instance, name, value)
+        return instance
 
     def key(self, lookup: dict[str, Any]) -> tuple:
         return tuple(
@@ -364,6 +371,7 @@ class GfmdResource(ModelResource):
         shared_recorder = kwargs.pop("recorder", None)
         self.owns_recorder = shared_recorder is None
         self.recorder = shared_recorder or (None if dry_run else self.get_change_recorder())
+        self.unwatched: set[Any] = set()  # keys of the rows of the next bulk write
         sheets = [] if kwargs.pop("in_workbook", False) else getattr(dataset, "sheets", [])
         if self.takes_as_workbook(sheets):
             return self.import_workbook(
@@ -378,6 +386,11 @@ class GfmdResource(ModelResource):
             result = self.get_result_class()()
             self.handle_import_error(result, error, raise_errors)
         else:
+            for field in self.get_import_fields():
+                if isinstance(field.widget, NaturalKeyWidget) and field.column_name in (
+                    dataset.headers or []
+                ):
+                    field.widget.warm(dataset[field.column_name])
             self.duplicates = self.find_duplicates(dataset)
             result = super().import_data(
                 dataset,
@@ -628,6 +641,10 @@ class GfmdResource(ModelResource):
         if not instances:
             return
         model = self._meta.model
+        if self.recorder and self.unwatched:
+            # What the rows of this batch may change, read in a few queries for all of them.
+            self.recorder.watch(self.unwatched)
+            self.unwatched = set()
         try:
             with transaction.atomic():
                 if created:
@@ -760,7 +777,11 @@ class GfmdResource(ModelResource):
         return set()
 
     def after_init_instance(self, instance: models.Model, new: bool, row: dict, **kwargs) -> None:
-        if self.recorder:  # not for a preview
+        if not self.recorder:  # a preview
+            return
+        if self._meta.use_bulk:  # watched together before the batch is written
+            self.unwatched |= self.watched_keys(instance, row)
+        else:
             self.recorder.watch(self.watched_keys(instance, row))
 
     def before_save_instance(self, instance: models.Model, row: dict, **kwargs) -> None:

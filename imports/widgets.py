@@ -4,7 +4,7 @@ ISO dates, numbers; each with a message that says what is wrong with the cell.""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -51,6 +51,23 @@ class NaturalKeyWidget(widgets.ForeignKeyWidget):
 
     def unknown_message(self, key: str, row: dict | None) -> str:
         return gettext("unknown %(noun)s '%(key)s'") % {"noun": self.noun, "key": key}
+
+    def warm(self, values: Iterable[Any]) -> None:
+        """Look up the keys of a whole column at once (one query a thousand keys, not one a
+        key), when the key is unique on its own (no scope: `scope` narrows it by row)."""
+        if type(self).scope is not NaturalKeyWidget.scope:
+            return
+        if not self.model._meta.get_field(self.field).unique:
+            return
+        keys = list({self.normalise(value) for value in values} - {""} - {k for (k,) in self.cache})
+        for first in range(0, len(keys), 1000):
+            chunk = keys[first : first + 1000]
+            found = {
+                getattr(obj, self.field): obj
+                for obj in self.model._default_manager.filter(**{f"{self.field}__in": chunk})
+            }
+            for key in chunk:
+                self.cache[(key,)] = found.get(key)
 
     def clean(self, value: Any, row: dict | None = None, **kwargs) -> models.Model | None:
         key = self.normalise(value)

@@ -9,5 +9,5 @@ from countries.models import CountryUpdate
 from subscriptions import services
 
 
-def country_update_recorded(sender: type, *, update: CountryUpdate, **kwargs: Any) -> None:
-    services.country_update_deliveries_create(update=update)
+def country_update_recorded(sender: type, *, updates: list[CountryUpdate], **kwargs: Any) -> None:
+    services.country_updates_deliveries_create(updates=updates)

@@ -13,7 +13,7 @@ from core.mailboxes import address_canonical, mailbox_key, mailbox_lock
 from countries.models import Country, CountryUpdate
 from subscriptions import tasks
 from subscriptions.models import Delivery, Subscription
-from subscriptions.sending import deliveries_insert
+from subscriptions.sending import DELIVERY_INSERT_BATCH
 
 CONFIRMATION_INTERVAL = datetime.timedelta(hours=24)
 # Confirmations one inbox may receive in that interval, all countries and spellings of its
@@ -22,17 +22,30 @@ CONFIRMATIONS_PER_ADDRESS = 5
 PENDING_LIFETIME = datetime.timedelta(days=7)
 
 
-def country_update_deliveries_create(*, update: CountryUpdate) -> int:
-    """The outbox of a country update: one delivery per active immediate subscriber of its
-    country, written in the transaction that records the update (countries sends
-    `country_update_recorded` there); the sending task is enqueued once it commits. Should
-    that enqueue be lost (the process dies right after the commit), the deliveries are
-    pending all the same, and the sweep (`send_deliveries`) sends them."""
-    subscribers = Subscription.objects.active().immediate().filter(country_id=update.country_id)
-    created = deliveries_insert(subscribers, update=update)
-    if created:
-        transaction.on_commit(partial(tasks.send_update_notifications.enqueue, update.pk))
-    return created
+def country_updates_deliveries_create(*, updates: list[CountryUpdate]) -> int:
+    """The outbox of country updates (one, or an import's, one a country): one delivery per
+    active immediate subscriber of each update's country, written in the transaction that
+    records them (countries sends `country_update_recorded` there), in a few queries for all
+    of them; each update's sending task is enqueued once it commits. Should that enqueue be
+    lost (the process dies right after the commit), the deliveries are pending all the same,
+    and the sweep (`send_deliveries`) sends them."""
+    subscribers: dict[int, list[int]] = {}
+    active = Subscription.objects.active().immediate()
+    rows = active.filter(country_id__in={update.country_id for update in updates}).order_by("pk")
+    for pk, country_id in rows.values_list("pk", "country_id"):
+        subscribers.setdefault(country_id, []).append(pk)
+    deliveries = [
+        Delivery(subscription_id=pk, update=update)
+        for update in updates
+        for pk in subscribers.get(update.country_id, [])
+    ]
+    Delivery.objects.bulk_create(
+        deliveries, batch_size=DELIVERY_INSERT_BATCH, ignore_conflicts=True
+    )
+    for update in updates:
+        if subscribers.get(update.country_id):
+            transaction.on_commit(partial(tasks.send_update_notifications.enqueue, update.pk))
+    return len(deliveries)
 
 
 def subscription_request(*, email: str, country: Country, frequency: str) -> None:

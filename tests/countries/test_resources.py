@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from countries.models import Attendance, CountryUpdate
+from countries.models import Attendance, Country, CountryUpdate
 from countries.resources import (
     AttendanceResource,
     ContributionResource,
@@ -144,3 +144,58 @@ def test_a_file_without_the_column_leaves_the_flag_alone(world):
 
     recorded = dict(Attendance.objects.values_list("country__iso3", "contribution_recorded"))
     assert recorded == {"MAR": False, "TUN": True}
+
+
+def confirm_queries(countries: int, staff, *, rows: int = 100) -> tuple[int, int]:
+    """Queries of a confirmed contribution import of `rows` rows touching `countries`
+    countries (each with a subscriber and a practice on its page): half the rows change a
+    stored contribution, half are new. Returns them and the country updates recorded."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from countries.models import Contribution
+    from imports.formats import CSV
+    from tests.factories import (
+        ContributionFactory,
+        CountryFactory,
+        ForumYearFactory,
+        PracticeFactory,
+        SubscriptionFactory,
+    )
+
+    old, _new = ForumYearFactory(label="2011"), ForumYearFactory(label="2012")
+    codes = []
+    for _ in range(countries):
+        country = CountryFactory()
+        SubscriptionFactory(country=country)
+        PracticeFactory(countries=[country])
+        codes.append(country.iso3)
+    lines = []
+    for i in range(rows // 2):
+        country = Country.objects.get(iso3=codes[i % countries])
+        ContributionFactory(country=country, forum_year=old, amount=10 + i, currency="USD")
+        lines.append(f"{country.iso3},2011,{10 + i},USD,earmarked,\n")
+        lines.append(f"{country.iso3},2012,{10 + i},USD,,\n")
+    dataset = CSV(encoding="utf-8-sig").create_dataset((CONTRIBUTIONS + "".join(lines)).encode())
+    with CaptureQueriesContext(connection) as queries:
+        result = ContributionResource().import_data(dataset, dry_run=False, user=staff)
+    assert not result.has_problems(), result.error_messages()
+    assert (result.totals["new"], result.totals["update"]) == (rows // 2, rows // 2)
+    assert Contribution.objects.filter(earmarked=Contribution.Earmarked.YES).count() == rows // 2
+    return len(queries), CountryUpdate.objects.count()
+
+
+@pytest.mark.parametrize("countries", [5, 50])
+def test_a_confirm_costs_as_many_queries_for_50_countries_as_for_5(countries, staff):
+    """The speed guard of a 10,000-row import: what a confirm reads and writes for each
+    country it touches (its page before and after, its country update, the deliveries to
+    its subscribers, the country its rows name) is read and written for all at once."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        baseline, _updates = confirm_queries(5, staff)
+        transaction.set_rollback(True)
+    count, updates = confirm_queries(countries, staff)
+
+    assert updates == countries
+    assert count == baseline

@@ -18,8 +18,8 @@ class TestCountryUpdateRecord:
         """Receivers (subscriptions' outbox) write in the transaction of the update."""
         received = []
 
-        def receiver(sender, *, update, **kwargs):
-            received.append((update.pk, transaction.get_connection().in_atomic_block))
+        def receiver(sender, *, updates, **kwargs):
+            received.extend((u.pk, transaction.get_connection().in_atomic_block) for u in updates)
 
         country_update_recorded.connect(receiver)
         try:

@@ -20,10 +20,14 @@ def test_snapshot_lines_are_the_published_practices_by_title(morocco):
     PracticeFactory(title="Skills", countries=[morocco])
     PracticeFactory(title="Bonds", countries=[morocco])
     PracticeFactory(title="Pending", countries=[morocco], status=PracticeSubmission.Status.PENDING)
-    PracticeFactory(title="Elsewhere", countries=[CountryFactory()])
+    elsewhere = CountryFactory()
+    PracticeFactory(title="Elsewhere", countries=[elsewhere])
 
     lines = [(PRACTICES_SECTION, '"Bonds"'), (PRACTICES_SECTION, '"Skills"')]
-    assert country_practice_lines(morocco) == lines
+    assert country_practice_lines([morocco, elsewhere]) == {
+        morocco.pk: lines,
+        elsewhere.pk: [(PRACTICES_SECTION, '"Elsewhere"')],
+    }
     # Registered with countries when the app is ready: part of every country's snapshot.
     assert profile_lines(morocco)[-2:] == lines
 
