@@ -8,6 +8,8 @@ countries/filters.py's CountryFilter. Anonymous clients are throttled per addres
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
 from django.db.models import Prefetch
 from django.http import HttpRequest, JsonResponse
@@ -30,11 +32,24 @@ from practices.filters import PracticeFilter, Sort
 from practices.models import PracticeSubmission
 
 
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """ISO 8601 allows offsets up to 23:59 where PostgreSQL takes 15:59 at most: the value is
+    compared in UTC."""
+
+    def filter(self, qs, value):
+        if value is not None and value.tzinfo is not None:
+            try:
+                value = value.astimezone(datetime.UTC)
+            except OverflowError:  # after year 9999 or before year 1, once in UTC
+                return qs.none() if value.utcoffset() < datetime.timedelta(0) else qs
+        return super().filter(qs, value)
+
+
 class CountryUpdateFilter(django_filters.FilterSet):
     country = django_filters.CharFilter(
         field_name="country__iso3", label="ISO3 code of the country", max_length=3
     )
-    since = django_filters.IsoDateTimeFilter(
+    since = UtcDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label="Recorded at or after (ISO 8601)"
     )
 

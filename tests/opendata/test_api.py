@@ -184,6 +184,24 @@ def test_country_updates_filter_by_country_and_date(client, dataset):
     assert future["count"] == 0
 
 
+@pytest.mark.parametrize(
+    ("since", "found"),
+    [
+        ("1850-11-06T22:10:18.89529-18:10", 1),  # found by schemathesis: a 500 on PostgreSQL
+        ("0001-01-01T00:00:00+18:00", 1),  # before year 1 in UTC
+        ("9999-12-31T23:00:00-18:00", 0),  # after year 9999 in UTC
+    ],
+)
+def test_country_updates_since_takes_any_iso_offset(client, dataset, since, found):
+    """ISO 8601 allows offsets PostgreSQL refuses (beyond 15:59): compared in UTC."""
+    factories.CountryUpdateFactory(country=dataset["TUN"], summary="2012: added Attended Summit")
+
+    response = client.get("/api/country-updates/", {"since": since, "country": "TUN"})
+
+    assert response.status_code == 200
+    assert response.json()["count"] == found
+
+
 def _more_records(dataset, n: int) -> None:
     """n more of everything a list or detail answer shows."""
     morocco = dataset["MAR"]
