@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
 from countries import geo
+from countries.links import choice_labels, country_url
 
 iso2_validator = RegexValidator(r"^[A-Z]{2}$", _("Enter two capital letters, e.g. MA."))
 iso3_validator = RegexValidator(r"^[A-Z]{3}$", _("Enter three capital letters, e.g. MAR."))
@@ -224,9 +225,7 @@ class Country(TimeStampedModel):
         super().validate_constraints(exclude=set(exclude or ()) | checked)
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("countries:detail", kwargs={"slug": self.slug})
+        return country_url(self.slug)
 
     @property
     def latitude_dms(self) -> str:
@@ -487,7 +486,7 @@ class RoundtableRole(TimeStampedModel):
         """`Co-Chair in RT 1.2 "Title"`, `Coordinator of the …`, or `No Participation`."""
         if self.role == self.Role.NO_PARTICIPATION:
             return str(self.Role.NO_PARTICIPATION.label)
-        role = self.get_role_display()
+        role = choice_labels(self.Role)[self.role]
         if self.roundtable_id:
             rt = self.roundtable
             where = f'RT {rt.number} "{rt.title}"' if rt.number else f'"{rt.title}"'
@@ -685,7 +684,7 @@ class Contribution(TimeStampedModel):
         amount = f"{self.amount:,.2f}".removesuffix(".00")
         parts = [f"{self.currency} {amount}"]
         if self.earmarked != self.Earmarked.UNKNOWN:
-            parts.append(str(self.get_earmarked_display()))
+            parts.append(choice_labels(self.Earmarked)[self.earmarked])
         if self.note:
             parts.append(f"({self.note})")
         return " ".join(parts)
