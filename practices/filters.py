@@ -9,17 +9,18 @@ from django import forms
 from django.db import connections, transaction
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
-    Expression,
     ExpressionWrapper,
     Q,
     QuerySet,
+    When,
 )
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from countries.models import Country, ForumYear
-from practices.models import PracticeQuerySet, PracticeSubmission, Theme
+from practices.models import PracticeQuerySet, PracticeSubmission, Theme, search_rank
 
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 PracticeCountry = PracticeSubmission.countries.through
@@ -58,10 +59,17 @@ class SearchSummary:
 
 # PracticeFilter.summary's one query. `matched`: the practices that pass the keyword and the
 # filters without facets, with their forum year, sort keys and a flag per faceted filter
-# chosen, read once (MATERIALIZED). Regions count practices, not links: distinct pairs
-# first (hashed), so that nothing is sorted.
+# chosen, read once (MATERIALIZED); `located`: their countries and regions, joined once for
+# both facets. Regions count practices, not links: distinct pairs first (hashed), so that
+# nothing is sorted.
 SUMMARY_SQL = """
-WITH matched AS MATERIALIZED ({matched})
+WITH matched AS MATERIALIZED ({matched}),
+located AS MATERIALIZED (
+  SELECT matched.id, link.country_id, country.region{flag_columns}
+  FROM matched
+  JOIN {practice_country} AS link ON link.practicesubmission_id = matched.id
+  JOIN {country_table} AS country ON country.id = link.country_id
+)
 SELECT
   (SELECT count(*) FROM matched WHERE {results}),
   (SELECT coalesce(json_agg(page.id), '[]') FROM (
@@ -69,17 +77,11 @@ SELECT
   ) AS page),
   (SELECT coalesce(json_agg(json_build_array(country.iso3, country.name, counts.n)), '[]')
    FROM (
-    SELECT link.country_id, count(*) AS n
-    FROM matched JOIN {practice_country} AS link ON link.practicesubmission_id = matched.id
-    WHERE {country} GROUP BY link.country_id
+    SELECT country_id, count(*) AS n FROM located WHERE {country} GROUP BY country_id
   ) AS counts JOIN {country_table} AS country ON country.id = counts.country_id),
   (SELECT coalesce(json_agg(json_build_array(pairs.region, pairs.n)), '[]') FROM (
     SELECT region, count(*) AS n FROM (
-      SELECT DISTINCT matched.id, country.region
-      FROM matched
-      JOIN {practice_country} AS link ON link.practicesubmission_id = matched.id
-      JOIN {country_table} AS country ON country.id = link.country_id
-      WHERE country.region <> '' AND {region}
+      SELECT DISTINCT id, region FROM located WHERE region <> '' AND {region}
     ) AS distinct_pairs GROUP BY region
   ) AS pairs),
   (SELECT coalesce(json_agg(json_build_array(counts.theme_id, counts.n)), '[]') FROM (
@@ -89,8 +91,8 @@ SELECT
   ) AS counts),
   (SELECT coalesce(json_agg(json_build_array(year.label, year.sort_year, counts.n)), '[]')
    FROM (
-    SELECT matched.forum_year, count(*) AS n FROM matched
-    WHERE matched.forum_year IS NOT NULL AND {forum_year} GROUP BY matched.forum_year
+    SELECT forum_year, count(*) AS n FROM matched
+    WHERE forum_year IS NOT NULL AND {forum_year} GROUP BY forum_year
   ) AS counts JOIN {forum_year_table} AS year ON year.id = counts.forum_year)
 """
 SUMMARY_WORK_MEM = "64MB"
@@ -275,13 +277,24 @@ class PracticeFilter(django_filters.FilterSet):
             total = len(ids) if len(ids) < limit else self.qs.count()
             return SearchSummary(total=total, ids=ids, facets=self.facets())
         matched = self._narrow(self.queryset, without=FACETED)
-        if self.sort == Sort.RELEVANCE:
-            matched = matched.by_relevance(self.keyword)
-        flags = {
-            f"{name}_ok": self._flag(name, value)
+        conditions = {
+            f"{name}_ok": self._condition(name, value)
             for name, value in self.selected.items()
             if name in FACETED
         }
+        flags = {
+            flag: ExpressionWrapper(condition, output_field=BooleanField())
+            for flag, condition in conditions.items()
+        }
+        if self.sort == Sort.RELEVANCE:
+            # Ranked only where it orders: the results. Ranking reads every match's vector,
+            # and the filters may leave a few hundred of 80,000 matches.
+            results = Q(*conditions.values())
+            matched = matched.annotate(
+                relevance=Case(When(results, then=search_rank(self.keyword)))
+                if conditions
+                else search_rank(self.keyword)
+            )
         sort_fields, order = SUMMARY_ORDER[self.sort]
         matched = matched.order_by().values("id", "forum_year", *sort_fields, **flags)
         matched_sql, params = matched.query.get_compiler(using=using).as_sql()
@@ -289,7 +302,7 @@ class PracticeFilter(django_filters.FilterSet):
         def where(*facet: str) -> str:
             """Rows counted by `facet` (all of them with none): each other filter passed."""
             shown = [flag for flag in flags if flag.removesuffix("_ok") not in facet]
-            return " AND ".join(f"matched.{flag}" for flag in shown) or "TRUE"
+            return " AND ".join(shown) or "TRUE"
 
         tables = {
             name: connections[using].ops.quote_name(model._meta.db_table)
@@ -302,6 +315,7 @@ class PracticeFilter(django_filters.FilterSet):
         }
         sql = SUMMARY_SQL.format(
             matched=matched_sql,
+            flag_columns="".join(f", matched.{flag}" for flag in flags),
             results=where(),
             order=order,
             country=where("country"),
@@ -327,15 +341,13 @@ class PracticeFilter(django_filters.FilterSet):
             },
         )
 
-    def _flag(self, name: str, value: Any) -> Expression:
-        """True for a practice that passes filter `name` with `value`. An IN over the link
-        table rather than EXISTS: PostgreSQL hashes its rows once instead of probing the
-        table again for each of tens of thousands of practices."""
+    def _condition(self, name: str, value: Any) -> Q:
+        """A practice passes filter `name` with `value`. An IN over the link table rather
+        than EXISTS: PostgreSQL hashes its rows once instead of probing the table again for
+        each of tens of thousands of practices."""
         if name == "forum_year":
-            condition = Q(forum_year=value)
-        else:
-            condition = Q(pk__in=LINKS[name](value).values("practicesubmission"))
-        return ExpressionWrapper(condition, output_field=BooleanField())
+            return Q(forum_year=value)
+        return Q(pk__in=LINKS[name](value).values("practicesubmission"))
 
     # Facets: one aggregate query per filter, whatever the number of choices.
 
