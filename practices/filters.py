@@ -59,11 +59,12 @@ class SearchSummary:
 
 # PracticeFilter.summary's one query. `matched`: the practices that pass the keyword and the
 # filters without facets, with their forum year, sort keys and a flag per faceted filter
-# chosen, read once (MATERIALIZED); `located`: their countries and regions, joined once for
-# both facets. Regions count practices, not links: distinct pairs first (hashed), so that
-# nothing is sorted.
+# chosen, read once (MATERIALIZED), less those that fail two filters or more (in no facet
+# and no result); `located`: their countries and regions, joined once for both facets.
+# Regions count practices, not links: distinct pairs first (hashed), so that nothing is
+# sorted.
 SUMMARY_SQL = """
-WITH matched AS MATERIALIZED ({matched}),
+WITH {matched},
 located AS MATERIALIZED (
   SELECT matched.id, link.country_id, country.region{flag_columns}
   FROM matched
@@ -96,6 +97,21 @@ SELECT
   ) AS counts JOIN {forum_year_table} AS year ON year.id = counts.forum_year)
 """
 SUMMARY_WORK_MEM = "64MB"
+
+
+def matched_ctes(matched_sql: str, flags: list[str]) -> str:
+    """The `matched` CTE of SUMMARY_SQL. With two filters or more, the practices that fail
+    two or more are left out (they are in no facet and no result), from a first CTE that
+    evaluates each flag once (a condition on an inlined CTE would evaluate them again)."""
+    if len(flags) < 2:
+        return f"matched AS MATERIALIZED ({matched_sql})"
+    failed = " + ".join(f"(NOT {flag})::int" for flag in flags)
+    return (
+        f"candidates AS MATERIALIZED ({matched_sql}), "
+        f"matched AS MATERIALIZED (SELECT * FROM candidates WHERE {failed} <= 1)"
+    )
+
+
 # The sort keys `matched` carries and the ORDER BY over them, as PracticeQuerySet orders
 # (by_relevance, newest_first, by_title).
 SUMMARY_ORDER = {
@@ -314,7 +330,7 @@ class PracticeFilter(django_filters.FilterSet):
             ]
         }
         sql = SUMMARY_SQL.format(
-            matched=matched_sql,
+            matched=matched_ctes(matched_sql, list(flags)),
             flag_columns="".join(f", matched.{flag}" for flag in flags),
             results=where(),
             order=order,
