@@ -57,7 +57,6 @@ def send_whole(response: HttpResponseBase) -> None:
 class PageCacheMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
-        self.seconds = settings.PAGE_CACHE_SECONDS
         self.skipped_paths = tuple(settings.PAGE_CACHE_SKIP_PATHS)
         self.personal_cookies = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name)
 
@@ -83,12 +82,14 @@ class PageCacheMiddleware:
         if not self._is_storable(request, response):
             return self._mark_personal(request, response)
         identity, compressed = self._entries(version, response)
-        cache.set_many({f"{key}:identity": identity, f"{key}:gzip": compressed}, self.seconds)
+        cache.set_many(
+            {f"{key}:identity": identity, f"{key}:gzip": compressed}, settings.PAGE_CACHE_SECONDS
+        )
         return self._answer(request, compressed if gzip else identity)
 
     def _is_public(self, request: HttpRequest) -> bool:
         return (
-            self.seconds > 0
+            settings.PAGE_CACHE_SECONDS > 0
             and request.method in ("GET", "HEAD")
             and not request.path_info.startswith(self.skipped_paths)
             and not any(name in request.COOKIES for name in self.personal_cookies)

@@ -25,7 +25,7 @@ from tests.countries.test_admin import change_url, country_form
 from tests.factories import ForumYearFactory, PracticeFactory
 from tests.gfmd.test_import_gfmd_pages import REFERENCE
 from tests.gfmd.test_pages_admin import confirm_data, preview, url
-from tests.gfmd.test_roles import CHANGELIST, IMPORT, PROCESS_IMPORT, csv_rows, revert_url
+from tests.gfmd.test_roles import CHANGELIST, IMPORT, PROCESS_IMPORT, csv_rows
 from tests.importing import confirm, upload
 
 COUNTRY_PAGE = "/countries/morocco/"
