@@ -18,6 +18,7 @@ hundreds of small writes, each of which would be a socket write).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -30,13 +31,12 @@ from django.utils.cache import (
     patch_cache_control,
     patch_vary_headers,
 )
-from django.utils.regex_helper import _lazy_re_compile
 from django.utils.text import compress_string
 from django.utils.translation import get_language
 
 from core.data_version import VERSION_KEY, data_version, note_read
 
-ACCEPTS_GZIP = _lazy_re_compile(r"\bgzip\b")
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # What a cached page may differ by, for the browser and any cache in between.
 VARY = ("Cookie", "Accept-Language", "Accept-Encoding")
 # Worth compressing (as Django's GZipMiddleware).
