@@ -83,6 +83,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # ETag, 304 and CORS under /api/ and /data/ (README, Open data).
     "opendata.middleware.OpenDataMiddleware",
+    # Whole public pages from the cache (README, Caching and HTTP): after every middleware
+    # that picks the language or may answer by itself, before those that set cookies.
+    "core.page_cache.PageCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -121,8 +124,8 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Rate limits and the practice list's cache must be shared by every web process in
-# production: Redis there; a per-process memory cache for a local run and tests.
+# Rate limits, the page cache and the data version must be shared by every web process and
+# command in production: Redis there; a per-process memory cache for a local run and tests.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": (
@@ -131,6 +134,14 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# Whole pages for anonymous visitors (core/page_cache.py), kept at most this many seconds
+# (never stale: a write replaces the data version; 0 turns the page cache off), except
+# under these paths (the admin, and the API, which counts each request against its rate).
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))
+PAGE_CACHE_SKIP_PATHS = ["/admin/", "/api/"]
+# A write to a table of these apps replaces the data version (core/data_version.py).
+PUBLIC_DATA_APPS = ["countries", "practices"]
 
 # django-axes first: it refuses a locked-out username or address before any password check.
 # (With two backends, User.objects.with_perm() must be told which one: ModelBackend.)

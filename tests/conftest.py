@@ -4,7 +4,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from core.data_version import bump_data_version
 from tests.factories import CountryFactory, ForumYearFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def fresh_data_version():
+    """Each test starts with no page or result cached for it: the rollback at the end of the
+    previous test changed the data without a commit, which the data version cannot see."""
+    bump_data_version()
 
 
 @pytest.fixture
