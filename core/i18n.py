@@ -8,8 +8,11 @@ the downloads, the sitemap and robots.txt stay English and unprefixed (README, L
 from __future__ import annotations
 
 import gettext
+import unicodedata
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import cache
+from typing import TypeVar
 
 import pycountry
 from django.conf import settings
@@ -20,6 +23,8 @@ from django.utils import formats, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import pgettext
+
+T = TypeVar("T")
 
 # Where the admin lives: it follows the user's language, not a prefix.
 ADMIN_PREFIX = "/admin/"
@@ -142,6 +147,20 @@ def country_name(iso2: str, name: str) -> str:
     """A country's name in the active language: ISO 3166's French or Spanish name; in
     English, or for a code ISO does not know, the name as stored (`name`)."""
     return _country_names(translation.get_language() or settings.LANGUAGE_CODE).get(iso2, name)
+
+
+def collation_key(text: str) -> str:
+    """Sorts as a dictionary does: accents and case second (Égypte with the E's)."""
+    plain = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+
+
+def by_local_name(countries: Iterable[T]) -> list[T] | Iterable[T]:
+    """Countries (anything with `local_name`) in the order of their names in the active
+    language; as they come (ordered by the stored name) in English."""
+    if (translation.get_language() or settings.LANGUAGE_CODE) == settings.LANGUAGE_CODE:
+        return countries
+    return sorted(countries, key=lambda country: collation_key(country.local_name))
 
 
 def format_amount(amount: Decimal, currency: str) -> str:

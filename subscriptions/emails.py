@@ -121,7 +121,7 @@ class Notifications:
 
     def update(self, subscription: Subscription, update: CountryUpdate) -> Notification:
         def context() -> dict[str, Any]:
-            return {"update": update, "changes": update.summary.splitlines()}
+            return {"update": update, "changes": update.local_summary.splitlines()}
 
         return self._message("update", ("update", update.pk), subscription, context)
 

@@ -98,7 +98,7 @@ class CountryUpdatesFeed(Feed):
         return item.headline
 
     def item_description(self, item: CountryUpdate) -> str:
-        return linebreaks(escape(item.summary))
+        return linebreaks(escape(item.local_summary))
 
     def item_link(self, item: CountryUpdate) -> str:
         return item.get_absolute_url()  # the section of the page the update changed
