@@ -758,17 +758,17 @@ class CountryUpdate(models.Model):
     def __str__(self) -> str:
         return f"{self.country}: {self.summary[:60]}"
 
-    @property
-    def local_summary(self) -> str:
-        """The summary in the active language (English for an update recorded before
-        summaries were translated)."""
-        return self.translated_summaries.get(translation.get_language()) or self.summary
-
     def get_absolute_url(self) -> str:
         """The country page at the first section the update changed; its top for an update
         recorded before updates knew their sections."""
         page = self.country.get_absolute_url()
         return f"{page}#{self.sections[0]}" if self.sections else page
+
+    @property
+    def local_summary(self) -> str:
+        """The summary in the active language (English for an update recorded before
+        summaries were translated)."""
+        return self.translated_summaries.get(translation.get_language()) or self.summary
 
     @property
     def section_name(self) -> str:

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from core.i18n import country_name
-
 from countries.models import (
     Attendance,
     Contribution,

@@ -23,9 +23,10 @@ from countries.profile import (
 )
 from countries.signals import country_update_recorded
 
-
 # The site's languages other than English, in which each summary is also written.
-TRANSLATED_LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+TRANSLATED_LANGUAGES = [
+    code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE
+]
 
 
 def country_update_record(

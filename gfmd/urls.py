@@ -10,14 +10,15 @@ from opendata.urls import root_urlpatterns as opendata_root_urls
 
 # The public pages in English without a prefix, under /fr/ and /es/ in French and Spanish;
 # the API, the downloads, the sitemap and the admin have one address (README, Languages).
-urlpatterns = i18n_patterns(
-    path("", views.HomeView.as_view(), name="home"),
-    path("", include("countries.urls")),
-    path("practices/", include("practices.urls")),
-    # /countries/<slug>/subscribe/ and feed/, and /subscriptions/…: one namespace.
-    path("", include("subscriptions.urls")),
-    prefix_default_language=False,
-) + [
+urlpatterns = [
+    *i18n_patterns(
+        path("", views.HomeView.as_view(), name="home"),
+        path("", include("countries.urls")),
+        path("practices/", include("practices.urls")),
+        # /countries/<slug>/subscribe/ and feed/, and /subscriptions/…: one namespace.
+        path("", include("subscriptions.urls")),
+        prefix_default_language=False,
+    ),
     path("language/<str:code>/", i18n.language_choose, name="language_choose"),
     path("", include("opendata.urls")),
     *opendata_root_urls,

@@ -9,6 +9,7 @@ from django.contrib.syndication.views import Feed, add_domain
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape, linebreaks
@@ -61,6 +62,7 @@ class SubscribeView(FormView):
                 email=form.cleaned_data["email"],
                 country=self.country,
                 frequency=form.cleaned_data["frequency"],
+                language=translation.get_language(),
             )
         return render(self.request, "subscriptions/subscribe_done.html", {"country": self.country})
 
