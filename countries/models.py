@@ -775,7 +775,7 @@ class CountryUpdate(models.Model):
         """What its link leads to, for the link's text: "GFMD 2012", "the country facts"."""
         anchor = self.sections[0] if self.sections else ""
         if anchor.startswith("year-"):
-            return f"GFMD {anchor.removeprefix('year-')}"
+            return gettext("GFMD %(year)s") % {"year": anchor.removeprefix("year-")}
         names = {"facts": _("the country facts"), "practices": _("the practices")}
         return str(names.get(anchor, _("the page of %(country)s") % {"country": self.country}))
 

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import F
 from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
 from core.i18n import country_name
 from countries.models import (
@@ -112,25 +112,32 @@ def quoted_list(titles: list[str]) -> str:
     return ", ".join(quoted[:-1]) + _(", and ") + quoted[-1]
 
 
+# In context: translated apart from the same words as labels ("Attended", "Thematic Meeting").
 ROLE_PHRASES = {
-    ThematicMeetingParticipation.Role.CO_CHAIR: gettext_lazy("Co-Chair in"),
-    ThematicMeetingParticipation.Role.CHAIR: gettext_lazy("Chair in"),
-    ThematicMeetingParticipation.Role.CO_CONVENER: gettext_lazy("Co-Convener in"),
-    ThematicMeetingParticipation.Role.ATTENDED: gettext_lazy("Attended"),
-    ThematicMeetingParticipation.Role.PARTICIPATED: gettext_lazy("Participated in"),
+    ThematicMeetingParticipation.Role.CO_CHAIR: pgettext_lazy(
+        "thematic meeting line", "Co-Chair in"
+    ),
+    ThematicMeetingParticipation.Role.CHAIR: pgettext_lazy("thematic meeting line", "Chair in"),
+    ThematicMeetingParticipation.Role.CO_CONVENER: pgettext_lazy(
+        "thematic meeting line", "Co-Convener in"
+    ),
+    ThematicMeetingParticipation.Role.ATTENDED: pgettext_lazy("thematic meeting line", "Attended"),
+    ThematicMeetingParticipation.Role.PARTICIPATED: pgettext_lazy(
+        "thematic meeting line", "Participated in"
+    ),
 }
 KIND_PHRASES = {
     ThematicMeeting.Kind.THEMATIC_MEETING: (
-        gettext_lazy("Thematic Meeting"),
-        gettext_lazy("Thematic Meetings"),
+        pgettext_lazy("thematic meeting line", "Thematic Meeting"),
+        pgettext_lazy("thematic meeting line", "Thematic Meetings"),
     ),
     ThematicMeeting.Kind.THEMATIC_WORKSHOP: (
-        gettext_lazy("the Thematic Workshop"),
-        gettext_lazy("the Thematic Workshops"),
+        pgettext_lazy("thematic meeting line", "the Thematic Workshop"),
+        pgettext_lazy("thematic meeting line", "the Thematic Workshops"),
     ),
     ThematicMeeting.Kind.GFMD_THEMATIC_WORKSHOP: (
-        gettext_lazy("the GFMD Thematic Workshop"),
-        gettext_lazy("the GFMD Thematic Workshops"),
+        pgettext_lazy("thematic meeting line", "the GFMD Thematic Workshop"),
+        pgettext_lazy("thematic meeting line", "the GFMD Thematic Workshops"),
     ),
 }
 
