@@ -64,7 +64,7 @@ class TestFirstVisit:
     def test_the_admin_follows_the_readers_language(self, client):
         response = client.get("/admin/login/", **FRENCH_BROWSER)
         assert response["Content-Language"] == "fr"
-        assert "Nom d\u2019utilisateur" in response.text
+        assert "Nom d’utilisateur" in response.text
 
 
 class TestSwitcher:
