@@ -77,10 +77,12 @@ class CountryUpdatesFeed(Feed):
         return get_object_or_404(Country, slug=slug)
 
     def title(self, obj: Country) -> str:
-        return _("GFMD: updates to %(country)s") % {"country": obj.name}
+        return _("GFMD: updates to %(country)s") % {"country": obj.local_name}
 
     def subtitle(self, obj: Country) -> str:
-        return _("Changes to the GFMD country profile of %(country)s.") % {"country": obj.name}
+        return _("Changes to the GFMD country profile of %(country)s.") % {
+            "country": obj.local_name
+        }
 
     def link(self, obj: Country) -> str:
         # The feed's human page: a browser that opens the feed finds its way there.
@@ -225,7 +227,7 @@ class ManageView(SignedLinkView):
         for subscription in leaving:
             services.subscription_unsubscribe(subscription=subscription)
         if leaving:
-            names = ", ".join(s.country.name for s in leaving)
+            names = ", ".join(s.country.local_name for s in leaving)
             messages.success(request, _("Unsubscribed from %(countries)s.") % {"countries": names})
         return HttpResponseRedirect(request.path)
 
