@@ -112,11 +112,13 @@ class CountryUpdateRecorder:
         translated_before = self.translated_before
         self.translated_before = {language: {} for language in TRANSLATED_LANGUAGES}
         after = profile_snapshots(before)  # not the deleted countries
-        summaries = {
-            pk: summary
-            for pk in sorted(after)
-            if (summary := describe_profile_changes(before[pk], after[pk]))
-        }
+        # In English whatever the request's (an admin in French): as the snapshots.
+        with translation.override(settings.LANGUAGE_CODE):
+            summaries = {
+                pk: summary
+                for pk in sorted(after)
+                if (summary := describe_profile_changes(before[pk], after[pk]))
+            }
         if not summaries:
             return self.updates
         translated: dict[int, dict[str, str]] = {pk: {} for pk in summaries}

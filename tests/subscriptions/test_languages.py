@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from countries.models import ThematicMeeting, ThematicMeetingParticipation
 from countries.services import country_updates_recorded
@@ -120,3 +121,22 @@ def test_a_digest_in_spanish(smtp_sink, morocco):
     assert subject == "Marruecos: los cambios de esta semana en el perfil de país del FMMD"
     text, _html = parts(message)
     assert "2012 — añadido: Asistió a la cumbre" in text
+
+
+def test_an_edit_made_in_french_is_summarised_in_every_language(morocco):
+    """The admin follows its user's language; what changed never depends on it."""
+    year = ForumYearFactory(label="2013", sort_year=2013)
+    with translation.override("fr"):
+        with country_updates_recorded(source="admin", countries=[morocco.pk]) as recorder:
+            AttendanceFactory(country=morocco, forum_year=year, attended_summit=True)
+        with country_updates_recorded(source="admin", countries=[morocco.pk]) as unchanged:
+            pass
+    [update] = recorder.updates
+    assert unchanged.updates == []
+    assert update.summary == "2013: added Attended Summit"
+    assert update.translated_summaries == {
+        "fr": f"2013 — ajouté{NBSP}: A assisté au sommet",
+        "es": "2013 — añadido: Asistió a la cumbre",
+    }
+    with translation.override("es"):
+        assert update.headline == "2013 — añadido: Asistió a la cumbre"
