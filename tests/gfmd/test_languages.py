@@ -81,58 +81,45 @@ def page_text(response) -> str:
     return html.unescape(response.content.decode())
 
 
-@pytest.fixture(scope="module")
-def reference_data(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        call_command("load_gfmd_data", verbosity=0)
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", verbosity=0, interactive=False)
+@pytest.fixture
+def reference_data(db):
+    """Morocco's full profile and all 249 countries (a load takes seconds: few tests)."""
+    call_command("load_gfmd_data", verbosity=0)
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("language", ["fr", "es"])
-def test_every_public_page_in_the_language(client, reference_data, language):
+def test_every_public_page_in_french_and_spanish(client, reference_data):
     missing = {}
-    for path, expected in PAGES.items():
-        response = client.get(f"/{language}{path}")
-        assert response.status_code == 200, path
-        text = page_text(response)
-        assert f'<html lang="{language}">' in text
-        wanted = NAVIGATION[language] + expected[language]
-        if absent := [phrase for phrase in wanted if phrase not in text]:
-            missing[path] = absent
+    for language in ("fr", "es"):
+        for path, expected in PAGES.items():
+            response = client.get(f"/{language}{path}")
+            assert response.status_code == 200, path
+            text = page_text(response)
+            assert f'<html lang="{language}">' in text
+            wanted = NAVIGATION[language] + expected[language]
+            if absent := [phrase for phrase in wanted if phrase not in text]:
+                missing[language, path] = absent
     assert missing == {}
 
-
-@pytest.mark.django_db
-def test_the_feed_follows_the_prefix(client, reference_data):
     feed = page_text(client.get("/fr/countries/morocco/feed/"))
     assert "2007 — ajouté" in feed
     assert "http://testserver/fr/countries/morocco/" in feed
 
 
-@pytest.mark.django_db
-def test_english_pages_are_as_before(client, reference_data):
+def test_english_as_before_and_countries_in_the_order_of_their_names(client, reference_data):
     text = page_text(client.get("/countries/morocco/"))
     assert '<html lang="en">' in text
     assert "No Financial Contribution" in text
     assert "USD 50,000 non-earmarked" in text
     assert "on 14-15 June 2011 in Marseille, France." in text
 
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(("language", "first"), [("fr", "Afghanistan"), ("es", "Afganistán")])
-def test_countries_are_listed_in_the_order_of_their_names_in_the_language(
-    client, reference_data, language, first
-):
-    response = client.get(f"/{language}/countries/")
-    every = [country.local_name for country in response.context["paginator"].object_list]
-    assert len(every) == 249
-    assert every[0] == first
-    assert every == sorted(every, key=collation_key)
-    shown = [country.local_name for country in response.context["object_list"]]
-    assert shown == every[: len(shown)]
-    if language == "fr":
-        # Égypte among the E's, not after the Z's.
-        assert every.index("Égypte") < every.index("Espagne") < every.index("Fidji")
+    for language, first in [("fr", "Afghanistan"), ("es", "Afganistán")]:
+        response = client.get(f"/{language}/countries/")
+        every = [country.local_name for country in response.context["paginator"].object_list]
+        assert len(every) == 249
+        assert every[0] == first
+        assert every == sorted(every, key=collation_key)
+        shown = [country.local_name for country in response.context["object_list"]]
+        assert shown == every[: len(shown)]
+    # Égypte among the E's, not after the Z's.
+    french = [c.local_name for c in client.get("/fr/countries/").context["paginator"].object_list]
+    assert french.index("Égypte") < french.index("Espagne") < french.index("Fidji")
