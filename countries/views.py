@@ -6,6 +6,7 @@ from django.db.models import Count, Prefetch, Q
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
+from core.i18n import by_local_name
 from core.pagination import ForgivingPaginationMixin
 from countries.filters import CountryFilter
 from countries.models import (
@@ -25,7 +26,11 @@ class CountryListView(ForgivingPaginationMixin, FilterView):
     filterset_class = CountryFilter
     template_name = "countries/country_list.html"
     paginate_by = 60
-    queryset = Country.objects.only("name", "slug", "iso3", "region", "subregion")
+    queryset = Country.objects.only("name", "slug", "iso2", "iso3", "region", "subregion")
+
+    def paginate_queryset(self, queryset, page_size):
+        # In the reader's language: Égypte between Équateur and Érythrée, not after Zambie.
+        return super().paginate_queryset(by_local_name(queryset), page_size)
 
 
 class CountryDetailView(DetailView):

@@ -79,7 +79,8 @@ MIDDLEWARE = [
     "gfmd.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # The language: by prefix, a first visit by the browser's (README, Languages).
+    "core.i18n.SiteLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETag, 304 and CORS under /api/ and /data/ (README, Open data).
     "opendata.middleware.OpenDataMiddleware",
@@ -110,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "opendata.context_processors.canonical_url",
+                "core.i18n.languages",
             ],
         },
     },

@@ -9,6 +9,7 @@ from django.db.models import Count, QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import collation_key, country_name
 from countries.models import Country, ForumYear
 from practices.models import PracticeQuerySet, PracticeSubmission, Theme
 
@@ -186,16 +187,16 @@ class PracticeFilter(django_filters.FilterSet):
         }
 
     def _country_facet(self) -> list[FacetChoice]:
-        chosen = {country.iso3: country.name for country in self.selected.get("country", ())}
+        chosen = {country.iso3: country.local_name for country in self.selected.get("country", ())}
         rows = (
             PracticeCountry.objects.filter(
                 practicesubmission__in=self._narrow(self.queryset, without="country")
             )
-            .values_list("country__iso3", "country__name")
+            .values_list("country__iso3", "country__iso2", "country__name")
             .annotate(count=Count("pk"))
             .order_by()
         )
-        counts = {iso3: (name, count) for iso3, name, count in rows}
+        counts = {iso3: (country_name(iso2, name), count) for iso3, iso2, name, count in rows}
         for iso3, name in chosen.items():
             counts.setdefault(iso3, (name, 0))
         return sorted(
@@ -203,7 +204,7 @@ class PracticeFilter(django_filters.FilterSet):
                 FacetChoice(value=iso3, label=name, count=count, selected=iso3 in chosen)
                 for iso3, (name, count) in counts.items()
             ),
-            key=lambda choice: choice.label,
+            key=lambda choice: collation_key(choice.label),
         )
 
     def _region_facet(self) -> list[FacetChoice]:
