@@ -112,14 +112,16 @@ def test_english_as_before_and_countries_in_the_order_of_their_names(client, ref
     assert "USD 50,000 non-earmarked" in text
     assert "on 14-15 June 2011 in Marseille, France." in text
 
+    in_order = {}
     for language, first in [("fr", "Afghanistan"), ("es", "Afganistán")]:
         response = client.get(f"/{language}/countries/")
         every = [country.local_name for country in response.context["paginator"].object_list]
+        in_order[language] = every
         assert len(every) == 249
         assert every[0] == first
         assert every == sorted(every, key=collation_key)
         shown = [country.local_name for country in response.context["object_list"]]
         assert shown == every[: len(shown)]
     # Égypte among the E's, not after the Z's.
-    french = [c.local_name for c in client.get("/fr/countries/").context["paginator"].object_list]
+    french = in_order["fr"]
     assert french.index("Égypte") < french.index("Espagne") < french.index("Fidji")

@@ -86,8 +86,12 @@ def test_a_head_request_is_answered_from_the_cache_too(client, morocco, renders)
 def test_each_query_string_and_language_is_a_page_of_its_own(client, morocco):
     english = client.get("/countries/")
     searched = client.get("/countries/?q=zzz")
-    french = client.get("/countries/", HTTP_ACCEPT_LANGUAGE="fr")
+    french = client.get("/fr/countries/")
+    # The English page is cached now; a French first visit still goes to the French page.
+    first_visit = client.get("/countries/", HTTP_ACCEPT_LANGUAGE="fr")
 
+    assert first_visit.status_code == 302
+    assert first_visit["Location"] == "/fr/countries/"
     assert "Morocco" in english.content.decode()
     assert "Morocco" not in searched.content.decode()
     assert french["Content-Language"] == "fr"
