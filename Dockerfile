@@ -11,9 +11,9 @@ COPY practices practices
 COPY subscriptions subscriptions
 RUN pip install --no-cache-dir .
 COPY . .
-# Settings refuse the default console email and in-request tasks with DEBUG off; the
-# build sends nothing.
-RUN SECRET_KEY=collectstatic-only ALLOW_UNSENT_EMAIL=1 ALLOW_IMMEDIATE_TASKS=1 \
+# Settings refuse the default console email, in-request tasks and a per-process cache with
+# DEBUG off; the build sends nothing and caches nothing.
+RUN SECRET_KEY=collectstatic-only ALLOW_UNSENT_EMAIL=1 ALLOW_IMMEDIATE_TASKS=1 ALLOW_PROCESS_CACHE=1 \
     python manage.py collectstatic --no-input
 RUN useradd --create-home gfmd
 USER gfmd

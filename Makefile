@@ -6,7 +6,7 @@ PORT ?= 8000
 # A local run is a development run: DEBUG on, SQLite unless DATABASE_URL says otherwise.
 LOCAL_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: install run test lint format worker
+.PHONY: install run test lint format worker messages compile-messages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,11 @@ format: install
 
 worker: install
 	$(LOCAL_ENV) $(PY) manage.py run_worker
+
+# README, Languages. makemessages needs GNU gettext (xgettext); compiling is pure Python.
+messages: install
+	$(LOCAL_ENV) $(PY) manage.py makemessages -l fr -l es -e html,txt,py --no-location --no-obsolete \
+		--ignore=$(VENV) --ignore=tests --ignore=benchmarks
+
+compile-messages: install
+	$(PY) -c 'import pathlib, polib; [polib.pofile(str(po)).save_as_mofile(str(po.with_suffix(".mo"))) for po in pathlib.Path("locale").glob("*/LC_MESSAGES/django.po")]'

@@ -19,6 +19,7 @@ from typing import Any
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from core.i18n import country_name
 from countries.cartography import MAP_HEIGHT, MAP_WIDTH, project
 from countries.models import Contribution, Country
 
@@ -76,7 +77,7 @@ def country_shape(country: Country, *, level: int, title: str) -> MapShape:
         x, y = project(float(country.longitude), float(country.latitude))
         marker = (round(x, 1), round(y, 1))
     return MapShape(
-        name=country.name,
+        name=country.local_name,
         title=title,
         d=shape["d"] if shape else "",
         level=level,
@@ -103,7 +104,9 @@ def world_map(
         extra = titles.get(country.pk)
         shapes.append(
             country_shape(
-                country, level=level, title=f"{country.name}: {extra}" if extra else country.name
+                country,
+                level=level,
+                title=f"{country.local_name}: {extra}" if extra else country.local_name,
             )
         )
     shapes.sort(key=lambda shape: shape.level)
@@ -186,7 +189,12 @@ def locator_map(country: Country) -> dict[str, Any]:
         for iso3, shape in paths.items()
         if iso3 != country.iso3 and overlaps(shape["bbox"], window)
     ]
-    names = dict(Country.objects.filter(iso3__in=nearby).values_list("iso3", "name"))
+    names = {
+        iso3: country_name(iso2, name)
+        for iso3, iso2, name in Country.objects.filter(iso3__in=nearby).values_list(
+            "iso3", "iso2", "name"
+        )
+    }
     neighbours = [
         MapShape(
             name=names.get(iso3, paths[iso3]["name"]),
@@ -199,7 +207,7 @@ def locator_map(country: Country) -> dict[str, Any]:
         for iso3 in nearby
     ]
     x, y = project(float(country.longitude), float(country.latitude))
-    shape = country_shape(country, level=1, title=country.name)
+    shape = country_shape(country, level=1, title=country.local_name)
     left, top, width, height = window
     # Keep the name inside the window: to the left of the point near the right edge.
     anchor = "end" if x > left + width * 0.7 else "start"

@@ -7,9 +7,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.i18n import country_name, format_amount
 from core.models import TimeStampedModel
 from countries import geo
 from countries.links import choice_labels, country_url
@@ -119,7 +122,7 @@ class CountryQuerySet(models.QuerySet):
         """What the maps draw: the outline (by ISO3), the point, and `years_attended`, the
         number of forum years with an attendance record (the map's fill)."""
         return (
-            self.only("name", "slug", "iso3", "latitude", "longitude")
+            self.only("name", "slug", "iso2", "iso3", "latitude", "longitude")
             .annotate(
                 years_attended=models.Count(
                     "attendances", filter=attended_anything("attendances__")
@@ -205,6 +208,12 @@ class Country(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def local_name(self) -> str:
+        """The name on the public pages: ISO 3166's French or Spanish name under /fr/ and
+        /es/; the name as stored in English."""
+        return country_name(self.iso2, self.name)
 
     def clean(self) -> None:
         # The range constraints would report above the form; say it on the field.
@@ -489,10 +498,16 @@ class RoundtableRole(TimeStampedModel):
         role = choice_labels(self.Role)[self.role]
         if self.roundtable_id:
             rt = self.roundtable
-            where = f'RT {rt.number} "{rt.title}"' if rt.number else f'"{rt.title}"'
-            return f"{role} in {where}"
-        preposition = "of" if self.role == self.Role.COORDINATOR else "in"
-        return f"{role} {preposition} {self.session}"
+            if rt.number:
+                return gettext('%(role)s in RT %(number)s "%(title)s"') % {
+                    "role": role,
+                    "number": rt.number,
+                    "title": rt.title,
+                }
+            return gettext('%(role)s in "%(title)s"') % {"role": role, "title": rt.title}
+        if self.role == self.Role.COORDINATOR:
+            return gettext("%(role)s of %(session)s") % {"role": role, "session": self.session}
+        return gettext("%(role)s in %(session)s") % {"role": role, "session": self.session}
 
 
 class ThematicMeeting(TimeStampedModel):
@@ -681,8 +696,7 @@ class Contribution(TimeStampedModel):
         """`USD 50,000 non-earmarked`, `USD 48,342 (Left-over)`, or the note alone."""
         if self.amount is None:
             return self.note
-        amount = f"{self.amount:,.2f}".removesuffix(".00")
-        parts = [f"{self.currency} {amount}"]
+        parts = [format_amount(self.amount, self.currency)]
         if self.earmarked != self.Earmarked.UNKNOWN:
             parts.append(choice_labels(self.Earmarked)[self.earmarked])
         if self.note:
@@ -714,6 +728,12 @@ class CountryUpdate(models.Model):
     summary = models.TextField(
         _("summary"), help_text=_("What changed, in words a reader understands.")
     )
+    translated_summaries = models.JSONField(
+        _("translated summaries"),
+        default=dict,
+        blank=True,
+        help_text=_("The summary in the site's other languages, by language code (fr, es)."),
+    )
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     sections = models.JSONField(
         _("sections"),
@@ -744,15 +764,22 @@ class CountryUpdate(models.Model):
         return f"{page}#{self.sections[0]}" if self.sections else page
 
     @property
+    def local_summary(self) -> str:
+        """The summary in the active language (English for an update recorded before
+        summaries were translated)."""
+        return self.translated_summaries.get(translation.get_language()) or self.summary
+
+    @property
     def section_name(self) -> str:
         """What its link leads to, for the link's text: "GFMD 2012", "the country facts"."""
         anchor = self.sections[0] if self.sections else ""
         if anchor.startswith("year-"):
-            return f"GFMD {anchor.removeprefix('year-')}"
+            return gettext("GFMD %(year)s") % {"year": anchor.removeprefix("year-")}
         names = {"facts": _("the country facts"), "practices": _("the practices")}
         return str(names.get(anchor, _("the page of %(country)s") % {"country": self.country}))
 
     @property
     def headline(self) -> str:
         """The first line of the summary: a feed entry's title."""
-        return self.summary.strip().splitlines()[0] if self.summary.strip() else ""
+        summary = self.local_summary.strip()
+        return summary.splitlines()[0] if summary else ""

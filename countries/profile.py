@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F
-from django.utils import dateformat
+from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 
+from core.i18n import country_name
 from countries.models import (
     Attendance,
     Contribution,
@@ -88,46 +91,67 @@ def no_contribution_text() -> str:
 
 
 def format_date_range(start: datetime.date, end: datetime.date | None) -> str:
-    """14-15 June 2011; 30 June-2 July 2011; 30 December 2011-2 January 2012; 22 May 2013."""
+    """14-15 June 2011; 30 June-2 July 2011; 30 December 2011-2 January 2012; 22 May 2013
+    (14-15 juin 2011, 14-15 de junio de 2011: the formats are the language's)."""
+    day_month_year = pgettext("date format", "j F Y")
     if end is None or end == start:
-        return dateformat.format(start, "j F Y")
+        return dateformat.format(start, day_month_year)
     if (start.year, start.month) == (end.year, end.month):
         start_text = dateformat.format(start, "j")
     elif start.year == end.year:
-        start_text = dateformat.format(start, "j F")
+        start_text = dateformat.format(start, pgettext("date format", "j F"))
     else:
-        start_text = dateformat.format(start, "j F Y")
-    return f"{start_text}-{dateformat.format(end, 'j F Y')}"
+        start_text = dateformat.format(start, day_month_year)
+    return f"{start_text}-{dateformat.format(end, day_month_year)}"
 
 
 def quoted_list(titles: list[str]) -> str:
     """ "A"; "A" and "B"; "A", "B", and "C" (the GFMD's serial comma)."""
-    quoted = [f'"{title}"' for title in titles]
+    quoted = [_('"%(title)s"') % {"title": title} for title in titles]
     if len(quoted) <= 2:
         return _(" and ").join(quoted)
     return ", ".join(quoted[:-1]) + _(", and ") + quoted[-1]
 
 
+# In context: translated apart from the same words as labels ("Attended", "Thematic Meeting").
 ROLE_PHRASES = {
-    ThematicMeetingParticipation.Role.CO_CHAIR: "Co-Chair in",
-    ThematicMeetingParticipation.Role.CHAIR: "Chair in",
-    ThematicMeetingParticipation.Role.CO_CONVENER: "Co-Convener in",
-    ThematicMeetingParticipation.Role.ATTENDED: "Attended",
-    ThematicMeetingParticipation.Role.PARTICIPATED: "Participated in",
+    ThematicMeetingParticipation.Role.CO_CHAIR: pgettext_lazy(
+        "thematic meeting line", "Co-Chair in"
+    ),
+    ThematicMeetingParticipation.Role.CHAIR: pgettext_lazy("thematic meeting line", "Chair in"),
+    ThematicMeetingParticipation.Role.CO_CONVENER: pgettext_lazy(
+        "thematic meeting line", "Co-Convener in"
+    ),
+    ThematicMeetingParticipation.Role.ATTENDED: pgettext_lazy("thematic meeting line", "Attended"),
+    ThematicMeetingParticipation.Role.PARTICIPATED: pgettext_lazy(
+        "thematic meeting line", "Participated in"
+    ),
 }
 KIND_PHRASES = {
-    ThematicMeeting.Kind.THEMATIC_MEETING: ("Thematic Meeting", "Thematic Meetings"),
-    ThematicMeeting.Kind.THEMATIC_WORKSHOP: ("the Thematic Workshop", "the Thematic Workshops"),
+    ThematicMeeting.Kind.THEMATIC_MEETING: (
+        pgettext_lazy("thematic meeting line", "Thematic Meeting"),
+        pgettext_lazy("thematic meeting line", "Thematic Meetings"),
+    ),
+    ThematicMeeting.Kind.THEMATIC_WORKSHOP: (
+        pgettext_lazy("thematic meeting line", "the Thematic Workshop"),
+        pgettext_lazy("thematic meeting line", "the Thematic Workshops"),
+    ),
     ThematicMeeting.Kind.GFMD_THEMATIC_WORKSHOP: (
-        "the GFMD Thematic Workshop",
-        "the GFMD Thematic Workshops",
+        pgettext_lazy("thematic meeting line", "the GFMD Thematic Workshop"),
+        pgettext_lazy("thematic meeting line", "the GFMD Thematic Workshops"),
     ),
 }
 
 
 def meeting_place(meeting: ThematicMeeting) -> str:
-    parts = [meeting.city, meeting.host_country.name if meeting.host_country else ""]
+    host = meeting.host_country
+    parts = [meeting.city, country_name(host.iso2, host.name) if host else ""]
     return ", ".join(part for part in parts if part)
+
+
+def meeting_line(role: str, kind: str, titles: str) -> str:
+    """'Co-Chair in Thematic Meeting on "A"' (fr: 'Coprésident : réunion thématique sur « A »')."""
+    return _("%(role)s %(kind)s on %(titles)s") % {"role": role, "kind": kind, "titles": titles}
 
 
 def thematic_lines(participations: list[ThematicMeetingParticipation]) -> list[str]:
@@ -148,18 +172,20 @@ def thematic_lines(participations: list[ThematicMeetingParticipation]) -> list[s
             singular, plural = KIND_PHRASES[kind]
             titles = quoted_list([p.meeting.title for p in group])
             kind_text = plural if len(group) > 1 else singular
-            lines.append(f"{ROLE_PHRASES[role]} {kind_text} on {titles}")
+            lines.append(meeting_line(ROLE_PHRASES[role], kind_text, titles))
             continue
         for participation in group:
             meeting = participation.meeting
-            line = (
-                f"{ROLE_PHRASES[participation.role]} {KIND_PHRASES[meeting.kind][0]} "
-                f'on "{meeting.title}"'
+            line = meeting_line(
+                ROLE_PHRASES[participation.role],
+                KIND_PHRASES[meeting.kind][0],
+                quoted_list([meeting.title]),
             )
             if meeting.start_date:
-                line += f" on {format_date_range(meeting.start_date, meeting.end_date)}"
+                dates = format_date_range(meeting.start_date, meeting.end_date)
+                line = _("%(meeting)s on %(dates)s") % {"meeting": line, "dates": dates}
             if place := meeting_place(meeting):
-                line += f" in {place}"
+                line = _("%(meeting)s in %(place)s") % {"meeting": line, "place": place}
             lines.append(line + ".")
     return lines
 
@@ -314,19 +340,27 @@ def profile_lines(country: Country) -> Snapshot:
     return profile_snapshots([country.pk]).get(country.pk, [])
 
 
-def profile_snapshots(countries: Iterable[int]) -> dict[int, Snapshot]:
+def profile_snapshots(
+    countries: Iterable[int], *, language: str = settings.LANGUAGE_CODE
+) -> dict[int, Snapshot]:
     """`profile_lines` of many countries at once, by primary key (those that exist), as
-    stored: a constant number of queries, however many countries."""
+    stored: a constant number of queries, however many countries. In English unless told:
+    whether a page changed never depends on the language of the request that changed it."""
+    with translation.override(language):
+        return _profile_snapshots(countries)
+
+
+def _profile_snapshots(countries: Iterable[int]) -> dict[int, Snapshot]:
     stored = {country.pk: country for country in Country.objects.filter(pk__in=set(countries))}
     snapshots: dict[int, Snapshot] = {
         pk: [
             (HEADER_SECTION, f"{label}: {value}")
             for label, value in [
-                ("Name", country.name),
-                ("Official name", country.official_name),
-                ("ISO2 code", country.iso2),
-                ("ISO3 code", country.iso3),
-                ("Coordinates", f"{country.latitude_dms}, {country.longitude_dms}"),
+                (_("Name"), country.name),
+                (_("Official name"), country.official_name),
+                (_("ISO2 code"), country.iso2),
+                (_("ISO3 code"), country.iso3),
+                (_("Coordinates"), f"{country.latitude_dms}, {country.longitude_dms}"),
             ]
         ]
         for pk, country in stored.items()
@@ -355,8 +389,14 @@ def changed_sections(before: Snapshot, after: Snapshot) -> list[str]:
     ]
 
 
+def section_line(section: str, line: str) -> dict[str, str]:
+    # A year's label reads the same in every language; "Practices" is the menu's word.
+    return {"section": _(section), "line": line}
+
+
 def describe_profile_changes(before: Snapshot, after: Snapshot) -> str:
-    """A short summary, one line a change, in page order; "" when the reader sees no change.
+    """A short summary, one line a change, in page order; "" when the reader sees no change;
+    in the active language, of snapshots taken in it.
 
     '2018: added Co-Chair in RT 2.1 "…"', 'Official name: "A" changed to "B"'.
 
@@ -389,11 +429,14 @@ def describe_profile_changes(before: Snapshot, after: Snapshot) -> str:
         added[(section, line)] -= 1
         if section == HEADER_SECTION:
             label, value = line.split(": ", 1)
-            changes.append(f'{label}: "{header_before.get(label, "")}" changed to "{value}"')
+            changes.append(
+                _('%(label)s: "%(old)s" changed to "%(new)s"')
+                % {"label": label, "old": header_before.get(label, ""), "new": value}
+            )
         else:
-            changes.append(f"{section}: added {line}")
+            changes.append(_("%(section)s: added %(line)s") % section_line(section, line))
     for section, line in before:
         if section != HEADER_SECTION and removed[(section, line)] > 0:
             removed[(section, line)] -= 1
-            changes.append(f"{section}: removed {line}")
+            changes.append(_("%(section)s: removed %(line)s") % section_line(section, line))
     return "\n".join(changes)

@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
+from core.i18n import by_local_name, country_name
 from core.pagination import ForgivingPaginationMixin
 from countries.filters import CountryFilter
 from countries.links import choice_labels, country_url_maker
@@ -28,7 +29,11 @@ class CountryListView(ForgivingPaginationMixin, FilterView):
     filterset_class = CountryFilter
     template_name = "countries/country_list.html"
     paginate_by = 60
-    queryset = Country.objects.only("name", "slug", "iso3", "region", "subregion")
+    queryset = Country.objects.only("name", "slug", "iso2", "iso3", "region", "subregion")
+
+    def paginate_queryset(self, queryset, page_size):
+        # In the reader's language: Égypte between Équateur and Érythrée, not after Zambie.
+        return super().paginate_queryset(by_local_name(queryset), page_size)
 
 
 class CountryDetailView(DetailView):
@@ -89,10 +94,10 @@ def roundtables_with_countries(forum_year: ForumYear) -> list[tuple[Roundtable, 
     rows = (
         RoundtableRole.objects.filter(roundtable__in=roundtables)
         .order_by("country__name", "pk")
-        .values_list("roundtable_id", "country__slug", "country__name", "role")
+        .values_list("roundtable_id", "country__slug", "country__iso2", "country__name", "role")
     )
-    for roundtable_id, slug, name, role in rows:
-        links[roundtable_id].append((country_url(slug), name, roles[role]))
+    for roundtable_id, slug, iso2, name, role in rows:
+        links[roundtable_id].append((country_url(slug), country_name(iso2, name), roles[role]))
     return [(roundtable, links[roundtable.pk]) for roundtable in roundtables]
 
 
@@ -106,8 +111,8 @@ def thematic_meetings_with_countries(
     rows = (
         ThematicMeetingParticipation.objects.filter(meeting__in=meetings)
         .order_by("pk")
-        .values_list("meeting_id", "country__slug", "country__name", "role")
+        .values_list("meeting_id", "country__slug", "country__iso2", "country__name", "role")
     )
-    for meeting_id, slug, name, role in rows:
-        links[meeting_id].append((country_url(slug), name, roles[role]))
+    for meeting_id, slug, iso2, name, role in rows:
+        links[meeting_id].append((country_url(slug), country_name(iso2, name), roles[role]))
     return [(meeting, links[meeting.pk]) for meeting in meetings]

@@ -79,10 +79,14 @@ MIDDLEWARE = [
     "gfmd.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # The language: by prefix, a first visit by the browser's (README, Languages).
+    "core.i18n.SiteLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETag, 304 and CORS under /api/ and /data/ (README, Open data).
     "opendata.middleware.OpenDataMiddleware",
+    # Whole public pages from the cache (README, Caching and HTTP): after every middleware
+    # that picks the language or may answer by itself, before those that set cookies.
+    "core.page_cache.PageCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -107,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "opendata.context_processors.canonical_url",
+                "core.i18n.languages",
             ],
         },
     },
@@ -121,16 +126,34 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Rate limits and the practice list's cache must be shared by every web process in
-# production: Redis there; a per-process memory cache for a local run and tests.
+# Rate limits, the page cache and the data version must be shared by every web process and
+# command: a write seen by one process must retire the pages every other one cached. Redis in
+# production; without it, files under .cache/ for a local run (runserver and a command beside
+# it share them), and a per-process memory cache only where one process is all there is (the
+# tests), allowed on purpose with ALLOW_PROCESS_CACHE (checked below).
 REDIS_URL = os.environ.get("REDIS_URL", "")
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
+ALLOW_PROCESS_CACHE = env_bool("ALLOW_PROCESS_CACHE")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+elif ALLOW_PROCESS_CACHE:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": BASE_DIR / ".cache",
+        }
+    }
+
+# Whole pages for anonymous visitors (core/page_cache.py), kept at most this many seconds
+# (never stale: a write replaces the data version; 0 turns the page cache off), except
+# under these paths (the admin, and the API, which counts each request against its rate).
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))
+PAGE_CACHE_SKIP_PATHS = ["/admin/", "/api/"]
+# A write to a table of these apps replaces the data version (core/data_version.py).
+PUBLIC_DATA_APPS = ["countries", "practices"]
 
 # django-axes first: it refuses a locked-out username or address before any password check.
 # (With two backends, User.objects.with_perm() must be told which one: ModelBackend.)
@@ -200,6 +223,13 @@ SWEEP_MINUTES = float(os.environ.get("SWEEP_MINUTES", "5"))
 ALLOW_UNSENT_EMAIL = env_bool("ALLOW_UNSENT_EMAIL")
 ALLOW_IMMEDIATE_TASKS = env_bool("ALLOW_IMMEDIATE_TASKS")
 if not DEBUG:
+    if not REDIS_URL and not ALLOW_PROCESS_CACHE:
+        raise ImproperlyConfigured(
+            "REDIS_URL is not set with DEBUG off: web processes would not share the cache, so a "
+            "page cached by one would outlive a change made through another, and rate limits "
+            "would count per process. Set REDIS_URL, or ALLOW_PROCESS_CACHE=1 for a single "
+            "process that may keep its cache in memory."
+        )
     if not ALLOW_UNSENT_EMAIL and EMAIL_BACKEND in {
         "django.core.mail.backends.console.EmailBackend",
         "django.core.mail.backends.locmem.EmailBackend",

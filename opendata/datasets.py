@@ -9,16 +9,15 @@ are published, without the submitter's email address, the status or a reason for
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import tablib
-from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.utils import translation
 from import_export.resources import ModelResource
 
+from core.data_version import data_version as public_data_version
 from countries.models import (
     Attendance,
     Contribution,
@@ -176,47 +175,8 @@ RECORD_TYPES_BY_NAME = {record_type.name: record_type for record_type in RECORD_
 
 # --- The version of the data ----------------------------------------------------------------
 
-VERSIONED_MODELS: list[type[Model]] = [
-    Country,
-    ForumYear,
-    ForumYear.chairs.through,
-    Roundtable,
-    RoundtableRole,
-    Attendance,
-    ThematicMeeting,
-    ThematicMeetingParticipation,
-    Contribution,
-    Theme,
-    PracticeSubmission,
-    PracticeSubmission.countries.through,
-    PracticeSubmission.themes.through,
-    CountryUpdate,
-]
-
-
-def _version_terms(model: type[Model]) -> list[str]:
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    pk = quote(model._meta.pk.column)
-    terms = [f"(SELECT COUNT(*) FROM {table})", f"(SELECT MAX({pk}) FROM {table})"]
-    if any(field.name == "updated_at" for field in model._meta.fields):
-        terms.append(f"(SELECT MAX({quote('updated_at')}) FROM {table})")
-    history = getattr(model, "history", None)
-    if history is not None:
-        terms.append(
-            f"(SELECT MAX({quote('history_id')}) FROM {quote(history.model._meta.db_table)})"
-        )
-    return terms
-
 
 def data_version() -> str:
-    """Changes whenever a published record is added, changed or deleted: the number of rows
-    and the highest id of every table (adds, deletes), the latest `updated_at` (edits), and
-    the latest history row (bulk imports, which write history but leave `updated_at`). One
-    query; the downloads are built once per version."""
-    terms = [term for model in VERSIONED_MODELS for term in _version_terms(model)]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(terms)}")
-        row = cursor.fetchone()
-    digest = hashlib.sha256(repr((FORMAT_VERSION, *map(str, row))).encode()).hexdigest()
-    return digest[:20]
+    """Moves with every committed write to the public data (core.data_version, which sees
+    bulk updates too) and with FORMAT_VERSION; the downloads are built once per version."""
+    return f"{FORMAT_VERSION}-{public_data_version()}"

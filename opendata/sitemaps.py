@@ -7,24 +7,35 @@ from countries.models import Country, ForumYear
 from practices.models import PracticeSubmission
 
 
-class PagesSitemap(Sitemap):
+class LocalisedSitemap(Sitemap):
+    """Pages in every language (README, Languages): each listed once a language, with its
+    alternates in the others (hreflang, and x-default: the English page)."""
+
+    i18n = True
+    alternates = True
+    x_default = True
+
+
+class PagesSitemap(LocalisedSitemap):
     priority = 0.6
 
     def items(self) -> list[str]:
-        return [
-            "home",
-            "countries:list",
-            "countries:forum_years",
-            "practices:list",
-            "opendata:data",
-            "opendata:api_docs",
-        ]
+        return ["home", "countries:list", "countries:forum_years", "practices:list"]
 
     def location(self, item: str) -> str:
         return reverse(item)
 
 
-class CountrySitemap(Sitemap):
+class OpenDataPagesSitemap(PagesSitemap):
+    """The open data pages: one address, in English."""
+
+    i18n = alternates = x_default = False
+
+    def items(self) -> list[str]:
+        return ["opendata:data", "opendata:api_docs"]
+
+
+class CountrySitemap(LocalisedSitemap):
     def items(self):
         return Country.objects.only("slug", "updated_at").order_by("name", "pk")
 
@@ -32,7 +43,7 @@ class CountrySitemap(Sitemap):
         return country.updated_at
 
 
-class ForumYearSitemap(Sitemap):
+class ForumYearSitemap(LocalisedSitemap):
     def items(self):
         return ForumYear.objects.only("label", "updated_at").order_by("sort_year", "label")
 
@@ -40,7 +51,7 @@ class ForumYearSitemap(Sitemap):
         return forum_year.updated_at
 
 
-class PracticeSitemap(Sitemap):
+class PracticeSitemap(LocalisedSitemap):
     def items(self):
         return PracticeSubmission.objects.published().only("slug", "updated_at").order_by("slug")
 
@@ -50,6 +61,7 @@ class PracticeSitemap(Sitemap):
 
 SITEMAPS = {
     "pages": PagesSitemap,
+    "open-data": OpenDataPagesSitemap,
     "countries": CountrySitemap,
     "forum-years": ForumYearSitemap,
     "practices": PracticeSitemap,

@@ -84,9 +84,17 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         "User-agent: *",
         "Allow: /",
         "Disallow: /admin/",
-        # Signed links to one person's subscription, and the subscribe forms.
+        # Signed links to one person's subscription, and the subscribe forms, in every
+        # language; and the language switcher's links (the pages list their alternates).
         "Disallow: /subscriptions/",
         "Disallow: /countries/*/subscribe/",
+        *(
+            f"Disallow: /{code}{path}"
+            for code, _name in settings.LANGUAGES
+            if code != settings.LANGUAGE_CODE
+            for path in ("/subscriptions/", "/countries/*/subscribe/")
+        ),
+        "Disallow: /language/",
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

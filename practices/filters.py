@@ -19,6 +19,7 @@ from django.db.models import (
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import collation_key, country_name
 from countries.models import Country, ForumYear
 from practices.models import PracticeQuerySet, PracticeSubmission, Theme, search_rank
 
@@ -76,8 +77,9 @@ SELECT
   (SELECT coalesce(json_agg(page.id), '[]') FROM (
     SELECT matched.id FROM matched WHERE {results} ORDER BY {order} LIMIT %s
   ) AS page),
-  (SELECT coalesce(json_agg(json_build_array(country.iso3, country.name, counts.n)), '[]')
-   FROM (
+  (SELECT coalesce(
+     json_agg(json_build_array(country.iso3, country.iso2, country.name, counts.n)), '[]'
+   ) FROM (
     SELECT country_id, count(*) AS n FROM located WHERE {country} GROUP BY country_id
   ) AS counts JOIN {country_table} AS country ON country.id = counts.country_id),
   (SELECT coalesce(json_agg(json_build_array(pairs.region, pairs.n)), '[]') FROM (
@@ -376,20 +378,20 @@ class PracticeFilter(django_filters.FilterSet):
         }
 
     def _country_facet(
-        self, rows: Iterable[tuple[str, str, int]] | None = None
+        self, rows: Iterable[tuple[str, str, str, int]] | None = None
     ) -> list[FacetChoice]:
-        """`rows`: (ISO3, name, count) of each country, queried when not given."""
-        chosen = {country.iso3: country.name for country in self.selected.get("country", ())}
+        """`rows`: (ISO3, ISO2, name, count) of each country, queried when not given."""
+        chosen = {country.iso3: country.local_name for country in self.selected.get("country", ())}
         if rows is None:
             rows = (
                 PracticeCountry.objects.filter(
                     practicesubmission__in=self._narrow(self.queryset, without={"country"})
                 )
-                .values_list("country__iso3", "country__name")
+                .values_list("country__iso3", "country__iso2", "country__name")
                 .annotate(count=Count("pk"))
                 .order_by()
             )
-        counts = {iso3: (name, count) for iso3, name, count in rows}
+        counts = {iso3: (country_name(iso2, name), count) for iso3, iso2, name, count in rows}
         for iso3, name in chosen.items():
             counts.setdefault(iso3, (name, 0))
         return sorted(
@@ -397,7 +399,7 @@ class PracticeFilter(django_filters.FilterSet):
                 FacetChoice(value=iso3, label=name, count=count, selected=iso3 in chosen)
                 for iso3, (name, count) in counts.items()
             ),
-            key=lambda choice: choice.label,
+            key=lambda choice: collation_key(choice.label),
         )
 
     def _region_facet(self, rows: Iterable[tuple[str, int]] | None = None) -> list[FacetChoice]:

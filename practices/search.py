@@ -3,11 +3,9 @@
 Counting, ranking and faceting a broad search touches every matching practice (a common word
 matches most of them), which costs hundreds of milliseconds at 100,000 practices. The list
 therefore caches, per set of filters, the result count, the facet counts and the first result
-ids, under the catalogue version that PostgreSQL triggers bump on every change to practices,
-their countries and themes, countries and forum years (migration 0007). A change of any kind
-moves the version, so the next request computes afresh: no page is ever stale.
-
-Without the version table (SQLite) nothing is cached.
+ids, under the version of the public data (core.data_version), which moves after every
+committed write to practices, their countries and themes, countries and forum years. A change
+of any kind moves the version, so the next request computes afresh: no page is ever stale.
 """
 
 from __future__ import annotations
@@ -17,22 +15,18 @@ from collections.abc import Callable, Sequence
 from typing import Any, overload
 
 from django.core.cache import cache
-from django.db import connections
 from django.db.models import Model, QuerySet
+
+from core.data_version import data_version
 
 # Result ids kept per search: the first ten pages at the largest page size.
 CACHED_IDS = 1_000
 CACHE_SECONDS = 24 * 60 * 60
 
 
-def catalogue_version(using: str = "default") -> int | None:
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version FROM practices_catalogue_version WHERE id = 1")
-        row = cursor.fetchone()
-    return row[0] if row else None
+def catalogue_version() -> str:
+    """The version the list's cache is keyed by: the public data's."""
+    return data_version()
 
 
 def filters_key(selected: dict[str, Any]) -> str:

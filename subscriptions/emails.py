@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from countries.models import CountryUpdate
 from subscriptions.models import Subscription
@@ -97,11 +98,12 @@ def list_headers(unsubscribe_url: str) -> dict[str, str]:
 
 
 def confirmation_message(subscription: Subscription) -> EmailMultiAlternatives:
-    context = {
-        "country": subscription.country,
-        "confirm_url": link_for(subscription, Purpose.CONFIRM),
-    }
-    return build(render("confirmation", context), to=subscription.email)
+    with translation.override(subscription.language):
+        context = {
+            "country": subscription.country,
+            "confirm_url": link_for(subscription, Purpose.CONFIRM),
+        }
+        return build(render("confirmation", context), to=subscription.email)
 
 
 class Notifications:
@@ -121,7 +123,7 @@ class Notifications:
 
     def update(self, subscription: Subscription, update: CountryUpdate) -> Notification:
         def context() -> dict[str, Any]:
-            return {"update": update, "changes": update.summary.splitlines()}
+            return {"update": update, "changes": update.local_summary.splitlines()}
 
         return self._message("update", ("update", update.pk), subscription, context)
 
@@ -139,6 +141,19 @@ class Notifications:
         return self._message("digest", key, subscription, context)
 
     def _message(
+        self,
+        name: str,
+        key: Hashable,
+        subscription: Subscription,
+        context: Callable[[], dict[str, Any]],
+    ) -> Notification:
+        # In the subscriber's language: words, dates, summaries and the links' /fr/ or /es/.
+        with translation.override(subscription.language):
+            return self._localised_message(
+                name, (*key, subscription.language), subscription, context
+            )
+
+    def _localised_message(
         self,
         name: str,
         key: Hashable,

@@ -38,7 +38,7 @@ class ManageForm(forms.Form):
         self.subscriptions = subscriptions
         for subscription in subscriptions:
             self.fields[self.field_name(subscription)] = forms.ChoiceField(
-                label=subscription.country.name,
+                label=subscription.country.local_name,
                 choices=Subscription.Frequency.choices,
                 initial=subscription.frequency,
                 widget=forms.RadioSelect,

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -99,6 +100,13 @@ class Subscription(models.Model):
         _("confirmed at"), null=True, blank=True, help_text=_("When the address confirmed.")
     )
     unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=7,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the page subscribed on: every email is in it."),
+    )
 
     objects = SubscriptionQuerySet.as_manager()
 

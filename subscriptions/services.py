@@ -48,7 +48,9 @@ def country_updates_deliveries_create(*, updates: list[CountryUpdate]) -> int:
     return len(deliveries)
 
 
-def subscription_request(*, email: str, country: Country, frequency: str) -> None:
+def subscription_request(
+    *, email: str, country: Country, frequency: str, language: str = settings.LANGUAGE_CODE
+) -> None:
     """Answer the subscribe form the same way whatever the address's state.
 
     A new or pending address gets a confirmation link and stays pending until it is used; an
@@ -57,7 +59,8 @@ def subscription_request(*, email: str, country: Country, frequency: str) -> Non
     through the manage link of any email. Confirmations are counted per inbox, whatever the
     spelling of the address: at most one per country and CONFIRMATIONS_PER_ADDRESS in all
     every CONFIRMATION_INTERVAL. Requests for one inbox are taken one at a time, so requests
-    in parallel cannot all find the count under the limit.
+    in parallel cannot all find the count under the limit. Its emails are in `language`
+    (the page's), the latest request's for a pending address.
     """
     now = timezone.now()
     email = address_canonical(email)
@@ -70,6 +73,7 @@ def subscription_request(*, email: str, country: Country, frequency: str) -> Non
         elif subscription.status == Subscription.Status.ACTIVE:
             return
         subscription.frequency = frequency
+        subscription.language = language
         sent_today = Subscription.objects.filter(
             mailbox=mailbox, confirmation_sent_at__gt=now - CONFIRMATION_INTERVAL
         )

@@ -14,6 +14,7 @@ import re
 
 from django.core import signing
 from django.urls import reverse
+from django.utils import translation
 
 from subscriptions.models import Subscription
 
@@ -61,17 +62,19 @@ class LinkPaths:
     _AS_IS = re.compile(r"[A-Za-z0-9._~:-]+")  # what reverse() puts in a path unquoted
 
     def __init__(self) -> None:
-        self._around: dict[Purpose, tuple[str, str]] = {}
+        # By purpose and language: the links of a French email go to /fr/ pages.
+        self._around: dict[tuple[Purpose, str], tuple[str, str]] = {}
 
     def __call__(self, subscription: Subscription, purpose: Purpose) -> str:
         token = make_token(subscription, purpose)
         if not self._AS_IS.fullmatch(token):
             return reverse(purpose.url_name, kwargs={"token": token})
-        if purpose not in self._around:
+        key = (purpose, translation.get_language())
+        if key not in self._around:
             path = reverse(purpose.url_name, kwargs={"token": self._STAND_IN})
             before, after = path.split(self._STAND_IN)
-            self._around[purpose] = (before, after)
-        before, after = self._around[purpose]
+            self._around[key] = (before, after)
+        before, after = self._around[key]
         return f"{before}{token}{after}"
 
 

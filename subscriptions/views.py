@@ -9,6 +9,7 @@ from django.contrib.syndication.views import Feed, add_domain
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape, linebreaks
@@ -61,6 +62,7 @@ class SubscribeView(FormView):
                 email=form.cleaned_data["email"],
                 country=self.country,
                 frequency=form.cleaned_data["frequency"],
+                language=translation.get_language(),
             )
         return render(self.request, "subscriptions/subscribe_done.html", {"country": self.country})
 
@@ -75,10 +77,12 @@ class CountryUpdatesFeed(Feed):
         return get_object_or_404(Country, slug=slug)
 
     def title(self, obj: Country) -> str:
-        return _("GFMD: updates to %(country)s") % {"country": obj.name}
+        return _("GFMD: updates to %(country)s") % {"country": obj.local_name}
 
     def subtitle(self, obj: Country) -> str:
-        return _("Changes to the GFMD country profile of %(country)s.") % {"country": obj.name}
+        return _("Changes to the GFMD country profile of %(country)s.") % {
+            "country": obj.local_name
+        }
 
     def link(self, obj: Country) -> str:
         # The feed's human page: a browser that opens the feed finds its way there.
@@ -98,7 +102,7 @@ class CountryUpdatesFeed(Feed):
         return item.headline
 
     def item_description(self, item: CountryUpdate) -> str:
-        return linebreaks(escape(item.summary))
+        return linebreaks(escape(item.local_summary))
 
     def item_link(self, item: CountryUpdate) -> str:
         return item.get_absolute_url()  # the section of the page the update changed
@@ -223,7 +227,7 @@ class ManageView(SignedLinkView):
         for subscription in leaving:
             services.subscription_unsubscribe(subscription=subscription)
         if leaving:
-            names = ", ".join(s.country.name for s in leaving)
+            names = ", ".join(s.country.local_name for s in leaving)
             messages.success(request, _("Unsubscribed from %(countries)s.") % {"countries": names})
         return HttpResponseRedirect(request.path)
 

@@ -1,10 +1,28 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import translation
 
+from core.data_version import bump_data_version
 from tests.factories import CountryFactory, ForumYearFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def fresh_data_version():
+    """Each test starts with no page or result cached for it: the rollback at the end of the
+    previous test changed the data without a commit, which the data version cannot see."""
+    bump_data_version()
+
+
+@pytest.fixture(autouse=True)
+def english_after_each_test():
+    """A request to /fr/ or /es/ leaves its language active in the thread, as Django's
+    LocaleMiddleware does (each request activates its own): the next test starts in English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -112,6 +112,8 @@ def valid_kwargs(route: Route, site: dict[str, object]) -> dict[str, str] | None
         elif param == "token":
             purpose = next(p for p in Purpose if p.url_name == route.name)
             values[param] = make_token(subscription, purpose)
+        elif param == "code":  # the language switcher's
+            values[param] = "fr"
         elif param == "app_label":
             values[param] = "countries"
         elif param in {"object_id", "id"}:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import template
+from django.utils import formats
 
 register = template.Library()
 
@@ -35,8 +36,9 @@ def bar_chart(
     title: str = "",
     chart_id: str = "bar-chart",
 ) -> dict[str, Any]:
-    """Vertical bars scaled to the largest value, each labelled with its value (with
-    thousands separators). `chart_id` keeps the ids unique when a page has several charts."""
+    """Vertical bars scaled to the largest value, each labelled with its value (with the
+    language's thousands separators). `chart_id` keeps the ids unique when a page has
+    several charts."""
     pairs = [
         (str(getattr(item, label_attr)), int(getattr(item, value_attr) or 0)) for item in items
     ]
@@ -48,7 +50,7 @@ def bar_chart(
             Bar(
                 label=label,
                 value=value,
-                value_text=f"{value:,}",
+                value_text=formats.number_format(value, force_grouping=True),
                 x=index * (BAR_WIDTH + BAR_GAP),
                 y=BAR_CHART_HEIGHT - height,
                 height=height,

@@ -13,11 +13,13 @@ SCREENSHOTS = HERE / "screenshots"  # git-ignored: for people to look at
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING = {"critical", "serious"}
 WIDTHS = {"desktop": (1280, 800), "phone": (375, 740)}
+FOREIGN_LANGUAGES = ("fr", "es")
 
 
 def public_pages() -> dict[str, str]:
     """Every public route, by name, with a real object behind it (one of everything,
-    tests/site_walk.py), and the 404 page. Some answer no HTML (the feed, downloads)."""
+    tests/site_walk.py), and the 404 page; a few also in French and Spanish, named with
+    the language ("home (fr)"). Some answer no HTML (the feed, downloads)."""
     site = build_site()
     pages = {}
     for route in routes():
@@ -27,6 +29,10 @@ def public_pages() -> dict[str, str]:
         if kwargs is not None:
             pages[route.name] = url(route, kwargs)
     pages["404"] = "/no-such-page/"
+    # Some in French and Spanish too: longer words, and the lang attribute to check.
+    for name in ("home", "countries:detail", "countries:forum_year"):
+        for code in FOREIGN_LANGUAGES:
+            pages[f"{name} ({code})"] = f"/{code}{pages[name]}"
     return pages
 
 

@@ -4,6 +4,8 @@ tests/browser/screenshots/ (git-ignored), for people to look at."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.accessibility import (
@@ -53,6 +55,8 @@ def test_every_public_page_has_no_serious_violation(sized_page):
             continue
         response = page.goto(path)
         assert response.status == (404 if name == "404" else 200), path
+        if match := re.search(r"\((\w\w)\)$", name):
+            assert page.evaluate("document.documentElement.lang") == match.group(1), path
         check(page, name, problems)
         screenshot(page, page.width_name, name)
         checked.append(name)

@@ -13,7 +13,7 @@ from django.db import connection
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
-from countries.models import Country, Roundtable
+from countries.models import Roundtable
 from opendata import downloads
 from opendata.datasets import RECORD_TYPES, data_version
 from opendata.fields import FIELD_DESCRIPTIONS
@@ -307,9 +307,8 @@ def test_files_are_built_once_per_data_version(client, dataset, monkeypatch):
 
     assert builds == [1]
     assert second.content == first.content
-    assert len(queries) == 1  # the data version
+    assert len(queries) == 0  # the data version is in the cache
     Roundtable.objects.update(title="Labour mobility")  # no history, no updated_at change
-    Country.objects.get(iso3="MAR").save()  # updated_at moves
     third = client.get("/data/gfmd-open-data-csv.zip")
     assert builds == [1, 1]
     assert third["ETag"] != first["ETag"]

@@ -42,13 +42,40 @@ def test_the_sitemap_lists_every_public_object_and_no_unpublished_practice(clien
         f"http://testserver{practice.get_absolute_url()}"
         for practice in PracticeSubmission.objects.published()
     ]
+    # Each public page in every language (README, Languages).
+    expected += [
+        url.replace("http://testserver/", f"http://testserver/{code}/", 1)
+        for url in list(expected)
+        for code in ("fr", "es")
+    ]
     assert set(expected) <= set(urls)
     assert "http://testserver/practices/circular-migration/" in urls
+    assert "http://testserver/es/practices/circular-migration/" in urls
     assert not [url for url in urls if "secret-draft" in url or "rejected-one" in url]
     assert {"http://testserver/", "http://testserver/data/", "http://testserver/practices/"} <= set(
         urls
     )
-    assert len(urls) == len(set(urls)) == len(expected) + 6  # and the six list pages
+    # and the four list pages in three languages, and the two open data pages in English
+    assert len(urls) == len(set(urls)) == len(expected) + 4 * 3 + 2
+
+
+def test_the_sitemap_gives_each_page_its_alternates(client, dataset):
+    root = ET.fromstring(client.get("/sitemap.xml").content)
+    [entry] = [
+        url
+        for url in root.iter(f"{SITEMAP_NS}url")
+        if url.find(f"{SITEMAP_NS}loc").text == "http://testserver/fr/forum/"
+    ]
+    alternates = {
+        link.get("hreflang"): link.get("href")
+        for link in entry.iter("{http://www.w3.org/1999/xhtml}link")
+    }
+    assert alternates == {
+        "en": "http://testserver/forum/",
+        "fr": "http://testserver/fr/forum/",
+        "es": "http://testserver/es/forum/",
+        "x-default": "http://testserver/forum/",
+    }
 
 
 def test_robots_txt_allows_the_site_and_points_at_the_sitemap(client):
@@ -61,6 +88,11 @@ def test_robots_txt_allows_the_site_and_points_at_the_sitemap(client):
         "Disallow: /admin/",
         "Disallow: /subscriptions/",
         "Disallow: /countries/*/subscribe/",
+        "Disallow: /fr/subscriptions/",
+        "Disallow: /fr/countries/*/subscribe/",
+        "Disallow: /es/subscriptions/",
+        "Disallow: /es/countries/*/subscribe/",
+        "Disallow: /language/",
         "Sitemap: http://testserver/sitemap.xml",
     ]
 
