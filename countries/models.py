@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from core.i18n import country_name, format_amount
 from core.models import TimeStampedModel
 from countries import geo
+from countries.links import choice_labels, country_url
 
 iso2_validator = RegexValidator(r"^[A-Z]{2}$", _("Enter two capital letters, e.g. MA."))
 iso3_validator = RegexValidator(r"^[A-Z]{3}$", _("Enter three capital letters, e.g. MAR."))
@@ -233,9 +234,7 @@ class Country(TimeStampedModel):
         super().validate_constraints(exclude=set(exclude or ()) | checked)
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("countries:detail", kwargs={"slug": self.slug})
+        return country_url(self.slug)
 
     @property
     def latitude_dms(self) -> str:
@@ -496,7 +495,7 @@ class RoundtableRole(TimeStampedModel):
         """`Co-Chair in RT 1.2 "Title"`, `Coordinator of the …`, or `No Participation`."""
         if self.role == self.Role.NO_PARTICIPATION:
             return str(self.Role.NO_PARTICIPATION.label)
-        role = self.get_role_display()
+        role = choice_labels(self.Role)[self.role]
         if self.roundtable_id:
             rt = self.roundtable
             if rt.number:
@@ -699,7 +698,7 @@ class Contribution(TimeStampedModel):
             return self.note
         parts = [format_amount(self.amount, self.currency)]
         if self.earmarked != self.Earmarked.UNKNOWN:
-            parts.append(str(self.get_earmarked_display()))
+            parts.append(choice_labels(self.Earmarked)[self.earmarked])
         if self.note:
             parts.append(f"({self.note})")
         return " ".join(parts)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import models
@@ -196,6 +197,53 @@ def roundtable_sort_key(role: RoundtableRole) -> tuple:
     return (1, (), role.pk)
 
 
+def meetings_taken_part(
+    countries: list[int],
+) -> Iterator[tuple[int, SimpleNamespace, ForumYear]]:
+    """(country, participation, forum year) of the countries' thematic meetings, in page
+    order. A participation reads as thematic_lines does (`role`, `meeting` with its title,
+    kind, dates, city and `host_country`), from one row of values: a full profile has
+    dozens, and four model instances each (participation, meeting, year, host) cost more
+    than the rest of the profile. The forum years carry what a year's section shows."""
+    columns = [
+        "country_id",
+        "role",
+        "meeting__title",
+        "meeting__kind",
+        "meeting__start_date",
+        "meeting__end_date",
+        "meeting__city",
+        "meeting__host_country_id",
+        "meeting__host_country__name",
+        "meeting__host_country__iso2",
+        *(f"meeting__forum_year__{name}" for name in YEAR_SHOWN),
+    ]
+    rows = (
+        ThematicMeetingParticipation.objects.filter(country__in=countries)
+        .order_by(F("meeting__start_date").asc(nulls_last=True), "pk")
+        .values_list(*columns)
+    )
+    years: dict[int, ForumYear] = {}
+    for country_id, role, title, kind, start, end, city, host_id, host, iso2, *year in rows:
+        forum_year = years.get(year[0]) or years.setdefault(
+            year[0], ForumYear(**dict(zip(YEAR_SHOWN, year, strict=True)))
+        )
+        meeting = SimpleNamespace(
+            title=title,
+            kind=kind,
+            start_date=start,
+            end_date=end,
+            city=city,
+            host_country_id=host_id,
+            host_country=SimpleNamespace(name=host, iso2=iso2) if host_id else None,
+        )
+        yield country_id, SimpleNamespace(role=role, meeting=meeting), forum_year
+
+
+# The fields of a forum year that its section on a country's page shows.
+YEAR_SHOWN = ("id", "label", "sort_year", "summit_city", "summit_start", "summit_end")
+
+
 def country_profile(country: Country) -> list[YearSection]:
     """The country's forum years, oldest first, each with its lines. Five queries in all."""
     return country_profiles([country.pk])[country.pk]
@@ -222,16 +270,13 @@ def country_profiles(countries: Iterable[int]) -> dict[int, list[YearSection]]:
     for role in sorted(roles, key=roundtable_sort_key):
         section_for(role.country_id, role.forum_year).roundtable_roles.append(role.line)
 
-    participations = (
-        ThematicMeetingParticipation.objects.filter(country__in=countries)
-        .select_related("meeting__forum_year", "meeting__host_country")
-        .order_by(F("meeting__start_date").asc(nulls_last=True), "pk")
-    )
     by_year = defaultdict(list)
-    for participation in participations:
-        by_year[participation.country_id, participation.meeting.forum_year_id].append(participation)
-    for (country_id, _year), year_participations in by_year.items():
-        section_for(country_id, year_participations[0].meeting.forum_year).thematic_meetings.extend(
+    meeting_years: dict[int, ForumYear] = {}
+    for country_id, participation, forum_year in meetings_taken_part(countries):
+        meeting_years.setdefault(forum_year.pk, forum_year)
+        by_year[country_id, forum_year.pk].append(participation)
+    for (country_id, year_pk), year_participations in by_year.items():
+        section_for(country_id, meeting_years[year_pk]).thematic_meetings.extend(
             thematic_lines(year_participations)
         )
 

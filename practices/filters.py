@@ -1,17 +1,27 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Count, QuerySet
+from django.db import connections, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    Q,
+    QuerySet,
+    When,
+)
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import collation_key, country_name
 from countries.models import Country, ForumYear
-from practices.models import PracticeQuerySet, PracticeSubmission, Theme
+from practices.models import PracticeQuerySet, PracticeSubmission, Theme, search_rank
 
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 PracticeCountry = PracticeSubmission.countries.through
@@ -39,6 +49,83 @@ class FacetChoice:
     selected: bool
 
 
+@dataclass(frozen=True)
+class SearchSummary:
+    """What the list shows of a search besides the page: result count, first ids, facets."""
+
+    total: int
+    ids: list[int]
+    facets: dict[str, list[FacetChoice]]
+
+
+# PracticeFilter.summary's one query. `matched`: the practices that pass the keyword and the
+# filters without facets, with their forum year, sort keys and a flag per faceted filter
+# chosen, read once (MATERIALIZED), less those that fail two filters or more (in no facet
+# and no result); `located`: their countries and regions, joined once for both facets.
+# Regions count practices, not links: distinct pairs first (hashed), so that nothing is
+# sorted.
+SUMMARY_SQL = """
+WITH {matched},
+located AS MATERIALIZED (
+  SELECT matched.id, link.country_id, country.region{flag_columns}
+  FROM matched
+  JOIN {practice_country} AS link ON link.practicesubmission_id = matched.id
+  JOIN {country_table} AS country ON country.id = link.country_id
+)
+SELECT
+  (SELECT count(*) FROM matched WHERE {results}),
+  (SELECT coalesce(json_agg(page.id), '[]') FROM (
+    SELECT matched.id FROM matched WHERE {results} ORDER BY {order} LIMIT %s
+  ) AS page),
+  (SELECT coalesce(
+     json_agg(json_build_array(country.iso3, country.iso2, country.name, counts.n)), '[]'
+   ) FROM (
+    SELECT country_id, count(*) AS n FROM located WHERE {country} GROUP BY country_id
+  ) AS counts JOIN {country_table} AS country ON country.id = counts.country_id),
+  (SELECT coalesce(json_agg(json_build_array(pairs.region, pairs.n)), '[]') FROM (
+    SELECT region, count(*) AS n FROM (
+      SELECT DISTINCT id, region FROM located WHERE region <> '' AND {region}
+    ) AS distinct_pairs GROUP BY region
+  ) AS pairs),
+  (SELECT coalesce(json_agg(json_build_array(counts.theme_id, counts.n)), '[]') FROM (
+    SELECT link.theme_id, count(*) AS n
+    FROM matched JOIN {practice_theme} AS link ON link.practicesubmission_id = matched.id
+    WHERE {theme} GROUP BY link.theme_id
+  ) AS counts),
+  (SELECT coalesce(json_agg(json_build_array(year.label, year.sort_year, counts.n)), '[]')
+   FROM (
+    SELECT forum_year, count(*) AS n FROM matched
+    WHERE forum_year IS NOT NULL AND {forum_year} GROUP BY forum_year
+  ) AS counts JOIN {forum_year_table} AS year ON year.id = counts.forum_year)
+"""
+SUMMARY_WORK_MEM = "64MB"
+
+
+def matched_ctes(matched_sql: str, flags: list[str]) -> str:
+    """The `matched` CTE of SUMMARY_SQL. With two filters or more, the practices that fail
+    two or more are left out (they are in no facet and no result), from a first CTE that
+    evaluates each flag once (a condition on an inlined CTE would evaluate them again)."""
+    if len(flags) < 2:
+        return f"matched AS MATERIALIZED ({matched_sql})"
+    failed = " + ".join(f"(NOT {flag})::int" for flag in flags)
+    return (
+        f"candidates AS MATERIALIZED ({matched_sql}), "
+        f"matched AS MATERIALIZED (SELECT * FROM candidates WHERE {failed} <= 1)"
+    )
+
+
+# The sort keys `matched` carries and the ORDER BY over them, as PracticeQuerySet orders
+# (by_relevance, newest_first, by_title).
+SUMMARY_ORDER = {
+    Sort.RELEVANCE: (
+        ("relevance", "published_on"),
+        "matched.relevance DESC, matched.published_on DESC NULLS LAST, matched.id DESC",
+    ),
+    Sort.NEWEST: (("published_on",), "matched.published_on DESC NULLS LAST, matched.id DESC"),
+    Sort.TITLE: (("title",), "matched.title ASC, matched.id ASC"),
+}
+
+
 class PracticeFilterForm(forms.Form):
     sort = forms.ChoiceField(label=_("Sort by"), choices=Sort.CHOICES, required=False)
 
@@ -61,6 +148,16 @@ class YearFilter(django_filters.NumberFilter):
 
 def _linked(queryset: PracticeQuerySet, links: QuerySet) -> PracticeQuerySet:
     return queryset.filter(pk__in=links.values("practicesubmission"))
+
+
+# The through-table rows that make a practice match a filter's value, by filter name.
+LINKS: dict[str, Callable[[Any], QuerySet]] = {
+    "country": lambda countries: PracticeCountry.objects.filter(country__in=countries),
+    "region": lambda region: PracticeCountry.objects.filter(country__region=region),
+    "theme": lambda themes: PracticeTheme.objects.filter(theme__in=themes),
+}
+# The filters with facets: each facet counts with the other filters applied, not its own.
+FACETED = ("country", "region", "theme", "forum_year")
 
 
 def region_choices() -> list[tuple[str, str]]:
@@ -130,13 +227,13 @@ class PracticeFilter(django_filters.FilterSet):
     # Through-table subqueries rather than joins: several choices never duplicate a practice.
 
     def filter_countries(self, queryset: PracticeQuerySet, name: str, value: Any) -> Any:
-        return _linked(queryset, PracticeCountry.objects.filter(country__in=value))
+        return _linked(queryset, LINKS["country"](value))
 
     def filter_region(self, queryset: PracticeQuerySet, name: str, value: str) -> Any:
-        return _linked(queryset, PracticeCountry.objects.filter(country__region=value))
+        return _linked(queryset, LINKS["region"](value))
 
     def filter_themes(self, queryset: PracticeQuerySet, name: str, value: Any) -> Any:
-        return _linked(queryset, PracticeTheme.objects.filter(theme__in=value))
+        return _linked(queryset, LINKS["theme"](value))
 
     @property
     def sort(self) -> str:
@@ -170,11 +267,105 @@ class PracticeFilter(django_filters.FilterSet):
             return queryset.by_title()
         return queryset.newest_first()
 
-    def _narrow(self, queryset: PracticeQuerySet, *, without: str = "") -> PracticeQuerySet:
+    def _narrow(
+        self, queryset: PracticeQuerySet, *, without: Collection[str] = ()
+    ) -> PracticeQuerySet:
         for name, value in self.selected.items():
-            if name not in (without, "sort"):
+            if name not in without and name != "sort":
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
+
+    # The result count, first results and facets of a search in one PostgreSQL query.
+
+    def summary(self, limit: int) -> SearchSummary:
+        """The number of results, the ids of the first `limit` in order, and the facets, from
+        one query that evaluates the keyword match once on PostgreSQL (elsewhere, SQLite,
+        one query each).
+
+        A broad keyword matches most practices, and its match is a scan of every practice's
+        search vector: counted, ranked and faceted by separate queries, it was scanned six
+        times. Here the practices that pass the keyword and the filters without facets are
+        read once into a materialized CTE, with a flag for each faceted filter chosen; the
+        results are the rows with every flag, and each facet counts the rows with every
+        flag but its own, through the link tables alone.
+        """
+        using = self.queryset.db
+        if connections[using].vendor != "postgresql":
+            ids = list(self.qs.values_list("pk", flat=True)[:limit])
+            total = len(ids) if len(ids) < limit else self.qs.count()
+            return SearchSummary(total=total, ids=ids, facets=self.facets())
+        matched = self._narrow(self.queryset, without=FACETED)
+        conditions = {
+            f"{name}_ok": self._condition(name, value)
+            for name, value in self.selected.items()
+            if name in FACETED
+        }
+        flags = {
+            flag: ExpressionWrapper(condition, output_field=BooleanField())
+            for flag, condition in conditions.items()
+        }
+        if self.sort == Sort.RELEVANCE:
+            # Ranked only where it orders: the results. Ranking reads every match's vector,
+            # and the filters may leave a few hundred of 80,000 matches.
+            results = Q(*conditions.values())
+            matched = matched.annotate(
+                relevance=Case(When(results, then=search_rank(self.keyword)))
+                if conditions
+                else search_rank(self.keyword)
+            )
+        sort_fields, order = SUMMARY_ORDER[self.sort]
+        matched = matched.order_by().values("id", "forum_year", *sort_fields, **flags)
+        matched_sql, params = matched.query.get_compiler(using=using).as_sql()
+
+        def where(*facet: str) -> str:
+            """Rows counted by `facet` (all of them with none): each other filter passed."""
+            shown = [flag for flag in flags if flag.removesuffix("_ok") not in facet]
+            return " AND ".join(shown) or "TRUE"
+
+        tables = {
+            name: connections[using].ops.quote_name(model._meta.db_table)
+            for name, model in [
+                ("country_table", Country),
+                ("forum_year_table", ForumYear),
+                ("practice_country", PracticeCountry),
+                ("practice_theme", PracticeTheme),
+            ]
+        }
+        sql = SUMMARY_SQL.format(
+            matched=matched_ctes(matched_sql, list(flags)),
+            flag_columns="".join(f", matched.{flag}" for flag in flags),
+            results=where(),
+            order=order,
+            country=where("country"),
+            region=where("region"),
+            theme=where("theme"),
+            forum_year=where("forum_year"),
+            **tables,
+        )
+        # Enough memory to hash the matches and their links without spilling to disk
+        # (PostgreSQL's default 4 MB: the region facet sorted on disk).
+        with transaction.atomic(using=using), connections[using].cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{SUMMARY_WORK_MEM}'")
+            cursor.execute(sql, [*params, limit])
+            total, ids, countries, regions, themes, years = cursor.fetchone()
+        return SearchSummary(
+            total=total,
+            ids=ids,
+            facets={
+                "country": self._country_facet(countries),
+                "region": self._region_facet(regions),
+                "theme": self._theme_facet(themes),
+                "forum_year": self._forum_year_facet(years),
+            },
+        )
+
+    def _condition(self, name: str, value: Any) -> Q:
+        """A practice passes filter `name` with `value`. An IN over the link table rather
+        than EXISTS: PostgreSQL hashes its rows once instead of probing the table again for
+        each of tens of thousands of practices."""
+        if name == "forum_year":
+            return Q(forum_year=value)
+        return Q(pk__in=LINKS[name](value).values("practicesubmission"))
 
     # Facets: one aggregate query per filter, whatever the number of choices.
 
@@ -186,16 +377,20 @@ class PracticeFilter(django_filters.FilterSet):
             "forum_year": self._forum_year_facet(),
         }
 
-    def _country_facet(self) -> list[FacetChoice]:
+    def _country_facet(
+        self, rows: Iterable[tuple[str, str, str, int]] | None = None
+    ) -> list[FacetChoice]:
+        """`rows`: (ISO3, ISO2, name, count) of each country, queried when not given."""
         chosen = {country.iso3: country.local_name for country in self.selected.get("country", ())}
-        rows = (
-            PracticeCountry.objects.filter(
-                practicesubmission__in=self._narrow(self.queryset, without="country")
+        if rows is None:
+            rows = (
+                PracticeCountry.objects.filter(
+                    practicesubmission__in=self._narrow(self.queryset, without={"country"})
+                )
+                .values_list("country__iso3", "country__iso2", "country__name")
+                .annotate(count=Count("pk"))
+                .order_by()
             )
-            .values_list("country__iso3", "country__iso2", "country__name")
-            .annotate(count=Count("pk"))
-            .order_by()
-        )
         counts = {iso3: (country_name(iso2, name), count) for iso3, iso2, name, count in rows}
         for iso3, name in chosen.items():
             counts.setdefault(iso3, (name, 0))
@@ -207,17 +402,19 @@ class PracticeFilter(django_filters.FilterSet):
             key=lambda choice: collation_key(choice.label),
         )
 
-    def _region_facet(self) -> list[FacetChoice]:
+    def _region_facet(self, rows: Iterable[tuple[str, int]] | None = None) -> list[FacetChoice]:
+        """`rows`: (region, count) of each region, queried when not given."""
         chosen = self.selected.get("region", "")
-        rows = (
-            PracticeCountry.objects.filter(
-                practicesubmission__in=self._narrow(self.queryset, without="region")
+        if rows is None:
+            rows = (
+                PracticeCountry.objects.filter(
+                    practicesubmission__in=self._narrow(self.queryset, without={"region"})
+                )
+                .exclude(country__region="")
+                .values_list("country__region")
+                .annotate(count=Count("practicesubmission", distinct=True))
+                .order_by()
             )
-            .exclude(country__region="")
-            .values_list("country__region")
-            .annotate(count=Count("practicesubmission", distinct=True))
-            .order_by()
-        )
         counts = dict(rows)
         if chosen:
             counts.setdefault(chosen, 0)
@@ -226,17 +423,20 @@ class PracticeFilter(django_filters.FilterSet):
             for region, count in sorted(counts.items())
         ]
 
-    def _theme_facet(self) -> list[FacetChoice]:
-        """Every theme, even with no result: the list is short and editorial."""
+    def _theme_facet(self, rows: Iterable[tuple[int, int]] | None = None) -> list[FacetChoice]:
+        """Every theme, even with no result: the list is short and editorial. `rows`: (theme
+        id, count), queried when not given."""
         chosen = {theme.slug for theme in self.selected.get("theme", ())}
-        counts = dict(
-            PracticeTheme.objects.filter(
-                practicesubmission__in=self._narrow(self.queryset, without="theme")
+        if rows is None:
+            rows = (
+                PracticeTheme.objects.filter(
+                    practicesubmission__in=self._narrow(self.queryset, without={"theme"})
+                )
+                .values_list("theme_id")
+                .annotate(count=Count("pk"))
+                .order_by()
             )
-            .values_list("theme_id")
-            .annotate(count=Count("pk"))
-            .order_by()
-        )
+        counts = dict(rows)
         return [
             FacetChoice(
                 value=theme.slug,
@@ -247,16 +447,20 @@ class PracticeFilter(django_filters.FilterSet):
             for theme in Theme.objects.only("slug", "name")
         ]
 
-    def _forum_year_facet(self) -> list[FacetChoice]:
+    def _forum_year_facet(
+        self, rows: Iterable[tuple[str, int, int]] | None = None
+    ) -> list[FacetChoice]:
+        """`rows`: (label, sort year, count) of each forum year, queried when not given."""
         chosen = self.selected.get("forum_year")
         chosen_label = chosen.label if chosen else ""
-        rows = (
-            self._narrow(self.queryset, without="forum_year")
-            .filter(forum_year__isnull=False)
-            .values_list("forum_year__label", "forum_year__sort_year")
-            .annotate(count=Count("pk"))
-            .order_by()
-        )
+        if rows is None:
+            rows = (
+                self._narrow(self.queryset, without={"forum_year"})
+                .filter(forum_year__isnull=False)
+                .values_list("forum_year__label", "forum_year__sort_year")
+                .annotate(count=Count("pk"))
+                .order_by()
+            )
         years = {label: (sort_year, count) for label, sort_year, count in rows}
         if chosen:
             years.setdefault(chosen.label, (chosen.sort_year, 0))

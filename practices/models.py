@@ -42,6 +42,11 @@ def _search_query(text: str) -> SearchQuery:
     return SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
 
 
+def search_rank(text: str) -> SearchRank:
+    """How well a practice matches `text` on PostgreSQL (title above description)."""
+    return SearchRank(F("search_vector"), _search_query(text))
+
+
 # What a submitter tells us; moderation adds the status fields.
 SUBMITTED_FIELDS = [
     "title",
@@ -88,7 +93,7 @@ class PracticeQuerySet(models.QuerySet):
     def by_relevance(self, text: str) -> PracticeQuerySet:
         """Best matches first (title above description), then newest."""
         if self._on_postgresql():
-            relevance = SearchRank(F("search_vector"), _search_query(text))
+            relevance = search_rank(text)
         else:
             relevance = Case(
                 When(title__icontains=text, then=Value(1.0)),

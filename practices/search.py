@@ -11,7 +11,7 @@ of any kind moves the version, so the next request computes afresh: no page is e
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, overload
 
 from django.core.cache import cache
@@ -51,13 +51,19 @@ class CachedResults(Sequence):
     pages beyond them take their ids from the live, ordered queryset.
     """
 
-    def __init__(self, *, results: QuerySet, page_queryset: QuerySet, key: str) -> None:
+    def __init__(
+        self,
+        *,
+        results: QuerySet,
+        page_queryset: QuerySet,
+        key: str,
+        first: Callable[[], tuple[int, list[int]]],
+    ) -> None:
+        """`first`: the result count and the first CACHED_IDS ids, computed on a cache miss."""
         self.results, self.page_queryset = results, page_queryset
         cached = cache.get(key)
         if cached is None:
-            ids = list(results.values_list("pk", flat=True)[:CACHED_IDS])
-            total = len(ids) if len(ids) < CACHED_IDS else results.count()
-            cached = (total, ids)
+            cached = first()
             cache.set(key, cached, CACHE_SECONDS)
         self.total, self.ids = cached
 

@@ -12,10 +12,16 @@ from django_filters.views import FilterView
 
 from core.pagination import ForgivingPaginationMixin
 from core.ratelimit import client_address
-from practices.filters import FacetChoice, PracticeFilter, Sort
+from practices.filters import FacetChoice, PracticeFilter, SearchSummary, Sort
 from practices.forms import HONEYPOT_FIELD, PracticeSubmissionForm
 from practices.models import PracticeSubmission
-from practices.search import CACHE_SECONDS, CachedResults, catalogue_version, filters_key
+from practices.search import (
+    CACHE_SECONDS,
+    CACHED_IDS,
+    CachedResults,
+    catalogue_version,
+    filters_key,
+)
 from practices.services import (
     SUBMISSION_LIMIT,
     SUBMISSIONS_PER_HOUR,
@@ -55,12 +61,23 @@ class PracticeListView(ForgivingPaginationMixin, FilterView):
             queryset = queryset.prefetch_related("countries", "themes")
         else:
             key = f"practices:results:{self.version}:{self.filters_key}:{self.filterset.sort}"
-            queryset = CachedResults(results=queryset, page_queryset=page_queryset, key=key)
+            queryset = CachedResults(
+                results=queryset,
+                page_queryset=page_queryset,
+                key=key,
+                first=lambda: (self.summary.total, self.summary.ids),
+            )
         return super().paginate_queryset(queryset, page_size)
 
     @cached_property
     def version(self) -> int | None:
         return catalogue_version()
+
+    @cached_property
+    def summary(self) -> SearchSummary:
+        """Count, first ids and facets, computed together (one query on PostgreSQL) when the
+        cache has none of them."""
+        return self.filterset.summary(CACHED_IDS)
 
     @cached_property
     def filters_key(self) -> str:
@@ -73,7 +90,7 @@ class PracticeListView(ForgivingPaginationMixin, FilterView):
             facets = self.filterset.facets()
         else:
             key = f"practices:facets:{self.version}:{self.filters_key}"
-            facets = cache.get_or_set(key, self.filterset.facets, CACHE_SECONDS)
+            facets = cache.get_or_set(key, lambda: self.summary.facets, CACHE_SECONDS)
         context["facets"] = facets
         context["active_filters"] = self._active_filters(facets)
         context["page_sizes"] = PAGE_SIZES

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime
+import random
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 
 from practices import search as practice_search
+from practices.filters import PracticeFilter
 from practices.models import PracticeSubmission
 from practices.services import practice_publish
-from tests.factories import PracticeFactory
+from tests.factories import CountryFactory, ForumYearFactory, PracticeFactory, ThemeFactory
 
 pytestmark = [
     pytest.mark.postgres,
@@ -159,3 +163,86 @@ def test_pages_beyond_the_cached_ids_come_from_the_live_query(client, db, monkey
 
     assert titles(response) == [f"Migrants {number}" for number in range(6, -1, -1)]
     assert response.context["paginator"].count == 7
+
+
+@pytest.fixture
+def varied_catalogue(db):
+    """120 practices, drawn at random with a fixed seed: 0 to 3 countries of three regions
+    (and one of none), 0 to 2 themes, a forum year or none, shared and missing publication
+    dates, keywords in titles or descriptions, and some not published."""
+    rng = random.Random(14)
+    countries = [
+        CountryFactory(name=name, iso3=iso3, region=region)
+        for name, iso3, region in [
+            ("Aland", "ALA", "Europe"),
+            ("Belize", "BLZ", "Americas"),
+            ("Chad", "TCD", "Africa"),
+            ("Denmark", "DNK", "Europe"),
+            ("Eritrea", "ERI", "Africa"),
+            ("Fiji", "FJI", ""),
+        ]
+    ]
+    themes = [ThemeFactory(name=f"Theme {n}") for n in range(4)]
+    years = [ForumYearFactory(label=str(year), sort_year=year) for year in (2012, 2016, 2019)]
+    words = ["migrants", "remittances", "hydroponics", "diaspora", "skills", "returning"]
+    for n in range(120):
+        title_words = rng.sample(words, rng.randint(0, 2))
+        PracticeFactory(
+            title=f"Practice {n} {' '.join(title_words)}".strip(),
+            description=f"<p>{' '.join(rng.choices(words, k=rng.randint(0, 4)))}</p>",
+            countries=rng.sample(countries, rng.randint(0, 3)),
+            themes=rng.sample(themes, rng.randint(0, 2)),
+            forum_year=rng.choice([*years, None]),
+            submitted_on=datetime.date(rng.choice([2011, 2015, 2018, 2022]), 1, 1),
+            published_on=rng.choice([datetime.date(2020, 1, 1), datetime.date(2021, 5, 1), None]),
+            status=rng.choice([PracticeSubmission.Status.PUBLISHED] * 5 + ["pending"]),
+        )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "q=migrants",
+        "q=hydroponics",
+        "q=migrants+skills",
+        "q=migrants&sort=newest",
+        "q=diaspora&sort=title",
+        "sort=title",
+        "country=TCD&country=DNK",
+        "q=migrants&country=TCD&theme=theme-1&theme=theme-2",
+        "q=remittances&region=Europe",
+        "region=Africa&country=BLZ",
+        "q=migrants&forum_year=2016&region=Americas",
+        "theme=theme-0&forum_year=2012&submitted_from=2015&submitted_to=2018",
+        "q=returning&country=ALA&country=FJI&region=Africa&theme=theme-3&forum_year=2019",
+        "q=nothingmatches",
+    ],
+)
+def test_one_query_summary_equals_the_orm_queries(varied_catalogue, query):
+    """PracticeFilter.summary (one query, the match evaluated once) gives the count, the
+    first results in order and every facet count exactly as the plain ORM queries do."""
+    summary_filter = PracticeFilter(QueryDict(query), queryset=PracticeSubmission.objects.all())
+    orm_filter = PracticeFilter(QueryDict(query), queryset=PracticeSubmission.objects.all())
+    summary_filter.queryset = orm_filter.queryset = PracticeSubmission.objects.published()
+
+    summary = summary_filter.summary(limit=7)
+
+    assert summary.total == orm_filter.qs.count()
+    assert summary.ids == list(orm_filter.qs.values_list("pk", flat=True)[:7])
+    assert summary.facets == orm_filter.facets()
+
+
+def test_the_summary_matches_the_keyword_once(varied_catalogue):
+    search = PracticeFilter(
+        QueryDict("q=migrants&country=TCD&region=Europe&theme=theme-1&forum_year=2016"),
+        queryset=PracticeSubmission.objects.published(),
+    )
+    search.selected  # noqa: B018  (the form's choices are read first: countries, themes)
+    with CaptureQueriesContext(connection) as queries:
+        search.summary(limit=10)
+
+    practice_table = PracticeSubmission._meta.db_table
+    reading_practices = [q["sql"] for q in queries if f'FROM "{practice_table}"' in q["sql"]]
+    assert len(reading_practices) == 1
+    assert reading_practices[0].count("@@") == 1
