@@ -24,9 +24,15 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import RowResult
 from import_export.signals import post_import
 
-from imports.formats import FORMATS, NOT_TEXT_MESSAGE, ImportFileError, check_file_size
+from imports.formats import (
+    FORMATS,
+    NOT_TEXT_MESSAGE,
+    ImportFileError,
+    check_file_size,
+    dataset_rows,
+)
 from imports.models import ImportJob
-from imports.results import ImportResult
+from imports.results import ImportResult, StoredPreview
 from imports.tasks import run_import_job
 
 
@@ -102,7 +108,9 @@ class GfmdImportExportMixin(NativeTypesExport, ImportExportMixin):
 
     def import_action(self, request, **kwargs):
         """The preview. Its upload is kept for the confirm step only if it can be confirmed,
-        and the confirm form carries what the preview showed."""
+        and the confirm form carries what the preview showed. A file of more than
+        IMPORT_BACKGROUND_ROWS rows is previewed by the worker (its status page shows the
+        preview when it is ready)."""
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None) or {}
         upload = request.FILES.get("import_file")
@@ -111,6 +119,13 @@ class GfmdImportExportMixin(NativeTypesExport, ImportExportMixin):
             confirm_form = context.get("confirm_form")
             if confirm_form is None:
                 self.get_tmp_storage_class()(name=stored_as).remove()
+            elif context["result"].deferred_rows:
+                return self.start_import_job(
+                    request,
+                    ImportJob.Kind.PREVIEW,
+                    confirm_form.initial,
+                    context["result"].deferred_rows,
+                )
             else:
                 confirm_form.initial["preview"] = context["result"].fingerprint()
         return response
@@ -145,9 +160,10 @@ class GfmdImportExportMixin(NativeTypesExport, ImportExportMixin):
             )
             return HttpResponseRedirect(self.admin_url("import"))
         dataset = self.read_upload(confirm_form, storage)
-        rows = sum(len(sheet) for sheet in getattr(dataset, "sheets", None) or [dataset])
+        rows = dataset_rows(dataset)
         if rows > settings.IMPORT_BACKGROUND_ROWS:
-            return self.start_import_job(request, confirm_form, rows)
+            form_data = {name: request.POST.get(name, "") for name in confirm_form.fields}
+            return self.start_import_job(request, ImportJob.Kind.CONFIRM, form_data, rows)
         return self.process_result(self.confirm_import(request, confirm_form, dataset), request)
 
     def stored_upload(self, confirm_form):
@@ -186,12 +202,17 @@ class GfmdImportExportMixin(NativeTypesExport, ImportExportMixin):
             post_import.send(sender=None, model=self.model)
         return result
 
-    def start_import_job(self, request, confirm_form, rows: int) -> HttpResponseRedirect:
+    def start_import_job(
+        self, request, kind: ImportJob.Kind, form_data: dict, rows: int
+    ) -> HttpResponseRedirect:
+        """`form_data`: the confirm form's values (the stored upload, its format and resource,
+        and for a confirm what the preview showed)."""
         job = ImportJob.objects.create(
+            kind=kind,
             user=request.user,
             model=self.model._meta.label_lower,
-            form_data={name: request.POST.get(name, "") for name in confirm_form.fields},
-            file_name=confirm_form.cleaned_data.get("original_file_name") or "",
+            form_data=form_data,
+            file_name=form_data.get("original_file_name") or "",
             rows_total=rows,
         )
         # The job's row must be there when the worker looks for it.
@@ -199,8 +220,8 @@ class GfmdImportExportMixin(NativeTypesExport, ImportExportMixin):
         return HttpResponseRedirect(self.admin_url("import_job", job_id=job.pk))
 
     def import_in_worker(self, job: ImportJob) -> None:
-        """In the worker: the confirm, as the user who asked for it, with that user's
-        permissions now; the rows done counted as the import goes."""
+        """In the worker: the preview or the confirm, as the user who asked for it, with that
+        user's permissions now; the rows done counted as the import goes."""
         request = HttpRequest()
         request.method = "POST"
         request.user = job.user
@@ -213,7 +234,8 @@ class GfmdImportExportMixin(NativeTypesExport, ImportExportMixin):
                 [gettext("Nothing was imported: you may no longer import these records.")],
             )
             return
-        if not self.stored_upload(confirm_form).exists():
+        storage = self.stored_upload(confirm_form)
+        if not storage.exists():
             job.finish(
                 ImportJob.State.FAILED,
                 [
@@ -223,6 +245,21 @@ class GfmdImportExportMixin(NativeTypesExport, ImportExportMixin):
                     )
                 ],
             )
+            return
+        if job.kind == ImportJob.Kind.PREVIEW:
+            resource_kwargs = self.get_import_resource_kwargs(request, form=confirm_form)
+            resource = self.choose_import_resource_class(confirm_form, request)(**resource_kwargs)
+            result = resource.import_data(
+                self.read_upload(confirm_form, storage),
+                dry_run=True,
+                file_name=job.file_name,
+                user=job.user,
+                progress=job.count_rows_done,
+            )
+            if result.has_problems():
+                storage.remove()  # as a preview with problems in the request
+            job.preview = StoredPreview.stored(result)
+            job.finish(ImportJob.State.DONE, [])
             return
         result = self.confirm_import(request, confirm_form, progress=job.count_rows_done)
         if result.has_problems():
@@ -234,17 +271,25 @@ class GfmdImportExportMixin(NativeTypesExport, ImportExportMixin):
             job.finish(ImportJob.State.DONE, [self.finished_message(result)])
 
     def import_job_view(self, request, job_id: int):
-        """The status page of a background import: rows done of all, then what it did; it
-        reloads itself until the import ends. Only the user who confirmed it sees it."""
+        """The status page of a background preview or import: rows done of all, then the
+        preview (with its confirm button) or what the import did; it reloads itself until the
+        job ends. Only the user who started it sees it."""
         if not self.has_import_permission(request):
             raise PermissionDenied
         job = get_object_or_404(
             ImportJob, pk=job_id, user=request.user, model=self.model._meta.label_lower
         )
         context = self.admin_site.each_context(request)
+        context.update(title=gettext("Import"), opts=self.model._meta)
+        if job.kind == ImportJob.Kind.PREVIEW and job.state == ImportJob.State.DONE:
+            result = StoredPreview(job.preview)
+            if not result.has_problems():
+                context["confirm_form"] = self.get_confirm_form_class(request)(
+                    initial=job.form_data | {"preview": result.fingerprint()}
+                )
+            context.update(result=result, import_error_display=self.import_error_display)
+            return TemplateResponse(request, [self.import_template_name], context)
         context.update(
-            title=gettext("Import"),
-            opts=self.model._meta,
             job=job,
             changelist_url=self.admin_url("changelist"),
             import_url=self.admin_url("import"),
@@ -261,9 +306,11 @@ class GfmdImportExportMixin(NativeTypesExport, ImportExportMixin):
 
     def get_import_data_kwargs(self, **kwargs) -> dict[str, Any]:
         form = kwargs.get("form")
-        expected = (
-            form.cleaned_data.get("preview") if isinstance(form, PreviewConfirmForm) else None
-        )
+        if not isinstance(form, PreviewConfirmForm):  # the upload's preview, in the request
+            return super().get_import_data_kwargs(**kwargs) | {
+                "defer_above_rows": settings.IMPORT_BACKGROUND_ROWS
+            }
+        expected = form.cleaned_data.get("preview")
         return super().get_import_data_kwargs(**kwargs) | (
             {"expected_preview": expected} if expected else {}
         )

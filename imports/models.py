@@ -7,15 +7,21 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ImportJob(models.Model):
-    """A confirmed import of more than IMPORT_BACKGROUND_ROWS rows, run by the worker so that
-    no request waits for it (imports/tasks.py); its status page follows it."""
+    """The preview or the confirmed import of a file of more than IMPORT_BACKGROUND_ROWS
+    rows, run by the worker so that no request waits for it (imports/tasks.py); its status
+    page follows it."""
+
+    class Kind(models.TextChoices):
+        PREVIEW = "preview", _("preview")
+        CONFIRM = "confirm", _("import")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("waiting for the worker")
-        RUNNING = "running", _("importing")
-        DONE = "done", _("imported")
+        RUNNING = "running", _("reading the file")
+        DONE = "done", _("done")
         FAILED = "failed", _("nothing imported")
 
+    kind = models.CharField(max_length=10, choices=Kind.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     #: The admin that imports, by its model's label ("countries.attendance").
     model = models.CharField(max_length=100)
@@ -27,6 +33,8 @@ class ImportJob(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     #: The outcome: the counts once done, or every problem, one line each.
     messages = models.JSONField(default=list)
+    #: A preview's rows as the page shows them (`StoredPreview`).
+    preview = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -57,5 +65,5 @@ class ImportJob(models.Model):
     def finish(self, state: ImportJob.State, messages: list[str]) -> None:
         self.state = state
         self.messages = [str(message) for message in messages]
-        self.save(update_fields=["state", "messages", "updated_at"])
+        self.save(update_fields=["state", "messages", "preview", "updated_at"])
         cache.delete(self.progress_key)

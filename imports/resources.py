@@ -21,7 +21,7 @@ from import_export.fields import Field
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.resources import ModelResource
 
-from imports.formats import ImportFileError, RowNumbers, unescape_formula
+from imports.formats import ImportFileError, RowNumbers, dataset_rows, unescape_formula
 from imports.results import (
     PREVIEW_ROWS,
     ImportResult,
@@ -357,6 +357,12 @@ class GfmdResource(ModelResource):
     ) -> ImportResult:
         """Import all rows or none: any invalid row rolls the whole file back (by default the
         library commits the valid rows, django-import-export#1338)."""
+        rows = dataset_rows(dataset)
+        if rows > kwargs.pop("defer_above_rows", rows):
+            # Too long to wait for in a request: the admin has the worker do it (ImportJob).
+            deferred = self.get_result_class()()
+            deferred.deferred_rows = rows
+            return deferred
         self.row_numbers = RowNumbers.of(dataset, prefix=kwargs.pop("row_prefix", ""))
         self.import_user = kwargs.get("user")
         self.file_name = kwargs.get("file_name")
