@@ -17,8 +17,7 @@ from django.http import HttpRequest, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.translation import gettext
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext, gettext_lazy
 from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import RowResult
@@ -34,6 +33,10 @@ from imports.formats import (
 from imports.models import ImportJob
 from imports.results import ImportResult, StoredPreview
 from imports.tasks import run_import_job
+
+UPLOAD_GONE_MESSAGE = gettext_lazy(
+    "This preview is too old: its file is no longer kept. Upload the file again."
+)
 
 
 class LimitedImportForm(ImportForm):
@@ -152,12 +155,7 @@ class GfmdImportExportMixin(NativeTypesExport, ImportExportMixin):
             return super().process_import(request, **kwargs)  # the form's errors
         storage = self.stored_upload(confirm_form)
         if not storage.exists():
-            messages.error(
-                request,
-                gettext(
-                    "This preview is too old: its file is no longer kept. Upload the file again."
-                ),
-            )
+            messages.error(request, UPLOAD_GONE_MESSAGE)
             return HttpResponseRedirect(self.admin_url("import"))
         dataset = self.read_upload(confirm_form, storage)
         rows = dataset_rows(dataset)
@@ -236,15 +234,7 @@ class GfmdImportExportMixin(NativeTypesExport, ImportExportMixin):
             return
         storage = self.stored_upload(confirm_form)
         if not storage.exists():
-            job.finish(
-                ImportJob.State.FAILED,
-                [
-                    gettext(
-                        "This preview is too old: its file is no longer kept. Upload the "
-                        "file again."
-                    )
-                ],
-            )
+            job.finish(ImportJob.State.FAILED, [UPLOAD_GONE_MESSAGE])
             return
         if job.kind == ImportJob.Kind.PREVIEW:
             resource_kwargs = self.get_import_resource_kwargs(request, form=confirm_form)
@@ -348,7 +338,7 @@ class GfmdImportExportMixin(NativeTypesExport, ImportExportMixin):
 
     def finished_message(self, result: ImportResult) -> str:
         """The library's message (`add_success_message`), for the page or a job's status."""
-        return _("Import finished: {} new, {} updated, {} deleted and {} skipped {}.").format(
+        return gettext("Import finished: {} new, {} updated, {} deleted and {} skipped {}.").format(
             result.totals[RowResult.IMPORT_TYPE_NEW],
             result.totals[RowResult.IMPORT_TYPE_UPDATE],
             result.totals[RowResult.IMPORT_TYPE_DELETE],
