@@ -246,10 +246,12 @@ class GfmdImportExportMixin(NativeTypesExport, ImportExportMixin):
                 user=job.user,
                 progress=job.count_rows_done,
             )
+            job.preview = StoredPreview.stored(result)
             if result.has_problems():
                 storage.remove()  # as a preview with problems in the request
-            job.preview = StoredPreview.stored(result)
-            job.finish(ImportJob.State.DONE, [])
+                job.finish(ImportJob.State.FAILED, [])
+            else:
+                job.finish(ImportJob.State.DONE, [])
             return
         result = self.confirm_import(request, confirm_form, progress=job.count_rows_done)
         if result.has_problems():
@@ -271,16 +273,16 @@ class GfmdImportExportMixin(NativeTypesExport, ImportExportMixin):
         )
         context = self.admin_site.each_context(request)
         context.update(title=gettext("Import"), opts=self.model._meta)
-        if job.kind == ImportJob.Kind.PREVIEW and job.state == ImportJob.State.DONE:
-            result = StoredPreview(job.preview)
-            if not result.has_problems():
-                context["confirm_form"] = self.get_confirm_form_class(request)(
-                    initial=job.form_data | {"preview": result.fingerprint()}
-                )
+        result = StoredPreview(job.preview) if job.preview else None
+        if result and not result.has_problems():  # the preview, as in the request
+            context["confirm_form"] = self.get_confirm_form_class(request)(
+                initial=job.form_data | {"preview": result.fingerprint()}
+            )
             context.update(result=result, import_error_display=self.import_error_display)
             return TemplateResponse(request, [self.import_template_name], context)
         context.update(
             job=job,
+            result=result,
             changelist_url=self.admin_url("changelist"),
             import_url=self.admin_url("import"),
         )

@@ -52,8 +52,6 @@ class ImportJob(models.Model):
         return f"imports:job:{self.pk}:rows-done"
 
     def rows_done(self) -> int:
-        if self.state == self.State.DONE:
-            return self.rows_total
         return cache.get(self.progress_key, 0)
 
     def count_rows_done(self, rows: int) -> None:

@@ -227,7 +227,7 @@ class StoredRows:
     def stored(result: ImportResult) -> dict:
         return {
             "rows": len(result.rows),
-            "counts": result.counts(),
+            "counts": list(result.counts().items()),  # in order (PostgreSQL's jsonb sorts keys)
             "diff_headers": result.diff_headers,
             # Cells as HTML: the diffs are, the values as read are escaped here.
             "preview": [
@@ -237,7 +237,7 @@ class StoredRows:
         }
 
     def counts(self) -> dict[str, int]:
-        return self.data["counts"]
+        return dict(self.data["counts"])
 
     def preview_is_cut(self) -> bool:
         return len(self.rows) > PREVIEW_ROWS
