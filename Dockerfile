@@ -17,5 +17,8 @@ RUN SECRET_KEY=collectstatic-only ALLOW_UNSENT_EMAIL=1 ALLOW_IMMEDIATE_TASKS=1 A
     python manage.py collectstatic --no-input
 RUN useradd --create-home gfmd
 USER gfmd
+# Import uploads, shared by web and worker through a volume (docker-compose.yml): made here so
+# that the volume starts owned by gfmd.
+RUN mkdir /home/gfmd/import-uploads
 EXPOSE 8000
 CMD ["gunicorn", "gfmd.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

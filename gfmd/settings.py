@@ -263,6 +263,8 @@ SUBSCRIPTIONS_SENDER_THREADS = int(os.environ.get("SUBSCRIPTIONS_SENDER_THREADS"
 # file is parsed; sizes in bytes.
 IMPORT_MAX_FILE_SIZE = int(os.environ.get("IMPORT_MAX_FILE_SIZE", str(5 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "10000"))
+# A confirmed import of more rows than this runs in the worker, with a status page (README).
+IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", "2000"))
 IMPORT_XLSX_MAX_UNPACKED_SIZE = int(
     os.environ.get("IMPORT_XLSX_MAX_UNPACKED_SIZE", str(50 * 1024 * 1024))
 )

@@ -44,6 +44,11 @@ def check_file_size(size: int) -> None:
         )
 
 
+def dataset_rows(dataset: tablib.Dataset) -> int:
+    """The rows of a file, all sheets of a workbook together."""
+    return sum(len(sheet) for sheet in getattr(dataset, "sheets", None) or [dataset])
+
+
 def check_row_count(rows: int) -> None:
     limit = settings.IMPORT_MAX_ROWS
     if rows > limit:

@@ -7,6 +7,7 @@ import contextlib
 import difflib
 import zlib
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any, Protocol
 
 import tablib
@@ -20,7 +21,7 @@ from import_export.fields import Field
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.resources import ModelResource
 
-from imports.formats import ImportFileError, RowNumbers, unescape_formula
+from imports.formats import ImportFileError, RowNumbers, dataset_rows, unescape_formula
 from imports.results import (
     PREVIEW_ROWS,
     ImportResult,
@@ -67,6 +68,9 @@ def import_lock_acquire(model: type[models.Model]) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK_NAMESPACE, key])
 
+
+#: How often an import tells its `progress` the rows done.
+PROGRESS_ROWS = 200
 
 IMPORT_LOCK_NAMESPACE = 1_148_020  # any fixed number; the other half of the key is the model
 
@@ -353,6 +357,12 @@ class GfmdResource(ModelResource):
     ) -> ImportResult:
         """Import all rows or none: any invalid row rolls the whole file back (by default the
         library commits the valid rows, django-import-export#1338)."""
+        rows = dataset_rows(dataset)
+        if rows > kwargs.pop("defer_above_rows", rows):
+            # Too long to wait for in a request: the admin has the worker do it (ImportJob).
+            deferred = self.get_result_class()()
+            deferred.deferred_rows = rows
+            return deferred
         self.row_numbers = RowNumbers.of(dataset, prefix=kwargs.pop("row_prefix", ""))
         self.import_user = kwargs.get("user")
         self.file_name = kwargs.get("file_name")
@@ -367,6 +377,9 @@ class GfmdResource(ModelResource):
         self.lookups: dict[tuple, Any] = {}
         self.diffs_left = PREVIEW_ROWS
         self.expected_preview = kwargs.pop("expected_preview", None)
+        #: Told the rows done so far, now and then (a background import's status page).
+        self.progress = kwargs.pop("progress", None)
+        self.rows_done = 0
         self.previewing = kwargs.pop("previewing", dry_run)
         shared_recorder = kwargs.pop("recorder", None)
         self.owns_recorder = shared_recorder is None
@@ -451,9 +464,11 @@ class GfmdResource(ModelResource):
                     recorder=self.recorder or NOT_RECORDING,
                     row_prefix=WorkbookResult.sheet_prefix(dataset.title),
                     in_workbook=True,
+                    progress=self.progress and partial(self.sheet_progress, self.rows_done),
                     **kwargs,
                 )
                 result.add_sheet(dataset.title, sheet_result)
+                self.rows_done += len(dataset)
             if (
                 self.expected_preview
                 and not result.has_problems()
@@ -496,6 +511,15 @@ class GfmdResource(ModelResource):
                 )
             named.append((sheet, dataset))
         return sorted(named, key=lambda item: self.workbook.sheets.index(item[0]))
+
+    def sheet_progress(self, sheets_before: int, rows_done: int) -> None:
+        self.progress(sheets_before + rows_done)
+
+    def after_import_row(self, row: dict, row_result, **kwargs) -> None:
+        super().after_import_row(row, row_result, **kwargs)
+        self.rows_done += 1
+        if self.progress and self.rows_done % PROGRESS_ROWS == 0:
+            self.progress(self.rows_done)
 
     def before_import_row(self, row: dict, **kwargs) -> None:
         for column, value in row.items():
@@ -551,6 +575,12 @@ class GfmdResource(ModelResource):
             errors[NON_FIELD_ERRORS] = general
         if errors:
             raise ValidationError(errors)
+
+    def get_import_fields(self) -> list[Field]:
+        """Worked out once a resource: the library asks for them several times a row."""
+        if "_import_fields" not in self.__dict__:
+            self._import_fields = super().get_import_fields()
+        return self._import_fields
 
     def get_user_visible_fields(self) -> list[Field]:
         """The columns the import page says it writes: not those protected for this user."""

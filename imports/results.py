@@ -4,12 +4,14 @@ problem as one line ("row 7: ...")."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils.encoding import force_str
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.resources import Diff
@@ -89,6 +91,8 @@ SELF_DESCRIBING_CODES = {"unknown_key", "duplicate_row"}
 class ImportResult(Result):
     row_numbers = RowNumbers()
     columns: dict[str, str] = {}
+    #: The rows of a file left for the worker to preview (GfmdResource.import_data); 0: none.
+    deferred_rows = 0
 
     def row_label(self, index: int) -> str:
         """`index` counts records from 1, as django-import-export does."""
@@ -204,3 +208,74 @@ class WorkbookResult(ImportResult):
     @staticmethod
     def sheet_prefix(title: str) -> str:
         return gettext("Sheet '%(title)s', ") % {"title": title}
+
+
+# --- A preview made by the worker -----------------------------------------------------------
+
+
+class StoredRows:
+    """What the preview's templates read of a result's rows, kept as JSON (`stored`) on a
+    background preview's job and read back for its page."""
+
+    def __init__(self, data: dict):
+        self.data = data
+        self.rows = range(data["rows"])  # the templates count them
+        self.diff_headers = data["diff_headers"]
+        self.preview_rows = PREVIEW_ROWS
+
+    @staticmethod
+    def stored(result: ImportResult) -> dict:
+        return {
+            "rows": len(result.rows),
+            "counts": list(result.counts().items()),  # in order (PostgreSQL's jsonb sorts keys)
+            "diff_headers": result.diff_headers,
+            # Cells as HTML: the diffs are, the values as read are escaped here.
+            "preview": [
+                asdict(row) | {"cells": [conditional_escape(cell) for cell in row.cells]}
+                for row in result.preview()
+            ],
+        }
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.data["counts"])
+
+    def preview_is_cut(self) -> bool:
+        return len(self.rows) > PREVIEW_ROWS
+
+    def preview(self) -> list[PreviewRow]:
+        # The cells were escaped when stored.
+        return [
+            PreviewRow(**row | {"cells": [mark_safe(cell) for cell in row["cells"]]})
+            for row in self.data["preview"]
+        ]
+
+
+class StoredPreview(StoredRows):
+    """A whole preview, with its problems and each sheet of a workbook."""
+
+    def __init__(self, data: dict):
+        super().__init__(data)
+        self.sheets = [(title, StoredRows(sheet)) for title, sheet in data["sheets"]]
+
+    @classmethod
+    def stored(cls, result: ImportResult) -> dict:
+        return StoredRows.stored(result) | {
+            "problems": result.has_problems(),
+            "messages": result.error_messages(),
+            "fingerprint": result.fingerprint(),
+            "sheets": [
+                (title, StoredRows.stored(sheet)) for title, sheet in getattr(result, "sheets", [])
+            ],
+        }
+
+    def has_problems(self) -> bool:
+        return self.data["problems"]
+
+    # The library's template picks its block with these; ours shows every case the same way.
+    has_errors = has_validation_errors = has_problems
+
+    def error_messages(self) -> list[str]:
+        return self.data["messages"]
+
+    def fingerprint(self) -> str:
+        return self.data["fingerprint"]

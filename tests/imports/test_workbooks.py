@@ -137,3 +137,24 @@ def test_a_second_sheet_on_a_one_sheet_page_is_an_error_naming_it(editor_client,
         "Remove the other sheets, or import each on its own page."
     ]
     assert Attendance.objects.count() == 0
+
+
+def test_a_large_profile_is_previewed_then_imported_by_the_worker_sheet_by_sheet(
+    editor_client, morocco, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_BACKGROUND_ROWS = 0
+    book = exported_profile(editor_client, morocco)
+    book["Attendance"]["C2"] = "yes"  # attended_meeting
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = upload(editor_client, IMPORT, saved(book), "profile.xlsx", XLSX_FORMAT)
+    preview = editor_client.get(queued.url)
+
+    titles = [title for title, _rows in preview.context["result"].sheets]
+    assert titles[:2] == ["Country", "Attendance"]
+    assert "1 updated" in preview.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = confirm(editor_client, PROCESS, preview)
+    page = editor_client.get(queued.url).content.decode()
+
+    assert "Import finished: 0 new, 1 updated" in page
+    assert Attendance.objects.get(country=morocco).attended_meeting
