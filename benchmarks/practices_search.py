@@ -1,6 +1,6 @@
 """How fast is /practices/ at scale? p50/p95 of whole requests, and the query count per page size.
 
-Run it against a database filled by practices_generate.py (goal: p95 <= 50 ms at 100,000
+Run it against a database filled by synthetic.py (goal: p95 <= 50 ms at 100,000
 practices on PostgreSQL). Each request goes through the Django test client: URL routing,
 middleware, filters, facet counts, pagination and template rendering, without a network hop.
 
