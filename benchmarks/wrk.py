@@ -64,11 +64,7 @@ def parse(output: str) -> WrkResult:
         p50_ms=duration_ms(percentiles["50"]) if "50" in percentiles else 0.0,
         p99_ms=duration_ms(percentiles["99"]) if "99" in percentiles else 0.0,
         socket_errors=(
-            dict(
-                zip(("connect", "read", "write", "timeout"), map(int, socket.groups()), strict=True)
-            )
-            if socket
-            else {}
+            dict(zip(SOCKET_ERRORS, map(int, socket.groups()), strict=True)) if socket else {}
         ),
         statuses=statuses,
     )
@@ -81,7 +77,7 @@ def run(
     seconds: float,
     connections: int,
     threads: int = 2,
-    timeout: str = "10s",
+    timeout: str = "30s",  # gunicorn's own limit
 ) -> WrkResult:
     """wrk against `paths` in turn (one path: that page alone) for `seconds`."""
     command = [
