@@ -15,8 +15,8 @@ temporary folder) plus a bare view, `HttpResponse("ok")` through the same middle
   page's rate as a share of the bare view's;
 - mix: all the pages in turn, 32 connections for 60 s: errors and responses other than 2xx;
 - memory: the workers' resident memory at the start, middle and end of 20,000 requests;
-- restart (only with --with-restart): the mix in 2-second slices, PostgreSQL restarted in
-  the middle (gunicorn is not): errors per slice;
+- restart (only with --with-restart): light pages that read the database, in 2-second
+  runs, PostgreSQL restarted in the middle (gunicorn is not): errors per run;
 - search: the practice search's warm and cold p50/p95 (benchmarks/practices_search.py);
 - load-data, import, fanout: the other benchmarks (benchmarks/load_gfmd_data.py,
   import_10k.py, subscriptions_fanout.py), each on a database of its own.
@@ -316,11 +316,28 @@ def mix_section(server: Gunicorn, plan: Plan, out: Callable[[str], None]) -> Non
     out(mix_line("mix", result))
 
 
+def light_paths() -> list[str]:
+    """Pages that read the database and answer within a slice of the restart run."""
+    practice = next(path for label, path in public_pages() if label.endswith("practice>/"))
+    return [
+        "/countries/morocco/feed/",
+        "/countries/morocco/updates/",
+        "/countries/morocco/subscribe/",
+        practice,
+        "/api/countries/",
+    ]
+
+
 def slices(
-    server: Gunicorn, plan: Plan, *, seconds: float, until: Callable[[int], bool]
+    server: Gunicorn,
+    plan: Plan,
+    *,
+    seconds: float,
+    until: Callable[[int], bool],
+    paths: list[str] | None = None,
 ) -> Iterator[wrk.WrkResult]:
-    """The mix in runs of `seconds` until `until(requests so far)`."""
-    paths = mix_paths()
+    """Runs of `seconds` on `paths` (the mix by default) until `until(requests so far)`."""
+    paths = paths or mix_paths()
     total = 0
     while not until(total):
         result = wrk.run(server.base_url, paths, seconds=seconds, connections=plan.mix_connections)
@@ -359,8 +376,8 @@ def memory_section(server: Gunicorn, plan: Plan, out: Callable[[str], None]) -> 
 def restart_section(server: Gunicorn, plan: Plan, out: Callable[[str], None]) -> None:
     version = sorted(os.listdir("/etc/postgresql"))[-1]
     out(
-        f"\n== PostgreSQL {version} restarted during the mix ({plan.mix_connections} "
-        "connections, 2-second runs); gunicorn keeps running"
+        f"\n== PostgreSQL {version} restarted during a run of light pages that read the "
+        f"database ({plan.mix_connections} connections, 2-second runs); gunicorn keeps running"
     )
     started = time.monotonic()
     window: list[float] = []
@@ -381,6 +398,7 @@ def restart_section(server: Gunicorn, plan: Plan, out: Callable[[str], None]) ->
         plan,
         seconds=2,
         until=lambda _: time.monotonic() - started >= plan.restart_seconds,
+        paths=light_paths(),
     ):
         at = time.monotonic() - started
         out(
