@@ -120,3 +120,13 @@ def test_the_bare_view_is_only_in_the_benchmark_urls(client):
     with override_settings(ROOT_URLCONF="benchmarks.urls"):
         response = client.get(BARE_PATH)
     assert response.content == b"ok"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [(["nonsense"], "unknown sections: nonsense"), (["restart"], "needs --with-restart")],
+)
+def test_bench_refuses_unknown_sections_and_a_restart_not_asked_for(arguments, message, capsys):
+    with pytest.raises(SystemExit):
+        bench.main(arguments)
+    assert message in capsys.readouterr().err
