@@ -27,6 +27,9 @@ if __name__ == "__main__":  # run as a script: the project on the path, Django s
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from benchmarks import setup_django
 
+    import warnings
+
+    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic
     setup_django(STATICFILES_BACKEND="django.contrib.staticfiles.storage.StaticFilesStorage")
 
 from django.core.cache import cache
