@@ -25,9 +25,9 @@ from pathlib import Path
 
 if __name__ == "__main__":  # run as a script: the project on the path, Django set up
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from benchmarks import setup_django
-
     import warnings
+
+    from benchmarks import setup_django
 
     warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic
     setup_django(STATICFILES_BACKEND="django.contrib.staticfiles.storage.StaticFilesStorage")
