@@ -87,6 +87,7 @@ class PageRow:
     path: str
     result: wrk.WrkResult
     cpu_ms: float | None  # per request, in the workers; None when a worker was replaced
+    db_ms: float | None  # per request, in PostgreSQL's processes serving the workers
     queries: int
     kilobytes: float
 
@@ -96,16 +97,17 @@ def table(rows: list[PageRow]) -> str:
     bare_rates = [row.result.rate for row in rows if row.label.startswith(BARE)]
     bare = sum(bare_rates) / len(bare_rates) if bare_rates else 0.0
     header = (
-        f"{'page':<34}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms/req':>12}"
+        f"{'page':<34}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms/req':>12}{'DB ms/req':>11}"
         f"{'queries':>9}{'KB':>8}{'vs bare':>9}{'non-2xx':>9}{'errors':>8}"
     )
     lines = [header, "-" * len(header)]
     for row in rows:
         cpu = f"{row.cpu_ms:.1f}" if row.cpu_ms is not None else "n/a"
+        db = f"{row.db_ms:.1f}" if row.db_ms is not None else "n/a"
         share = f"{row.result.rate / bare:.1%}" if bare else "n/a"
         lines.append(
             f"{row.label:<34}{row.result.rate:>8,.0f}{row.result.p50_ms:>9.1f}"
-            f"{row.result.p99_ms:>9.1f}{cpu:>12}{row.queries:>9}{row.kilobytes:>8.0f}"
+            f"{row.result.p99_ms:>9.1f}{cpu:>12}{db:>11}{row.queries:>9}{row.kilobytes:>8.0f}"
             f"{share:>9}{row.result.not_2xx:>9}{row.result.errors:>8}"
         )
     return "\n".join(lines)
@@ -147,6 +149,19 @@ def cpu_seconds(pids: list[int]) -> dict[int, float]:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             times[pid] = (int(fields[11]) + int(fields[12])) / ticks
     return times
+
+
+def database_backends() -> list[int]:
+    """PostgreSQL's processes serving the database's clients (the gunicorn workers' kept
+    connections), this process's own aside: same machine, so their /proc is readable."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+        return [pid for (pid,) in cursor.fetchall()]
 
 
 def rss_mib(pid: int) -> float:
@@ -268,19 +283,30 @@ def measure_page(server: Gunicorn, label: str, path: str, plan: Plan) -> PageRow
     wrk.run(server.base_url, [path], seconds=1, connections=PAGE_CONNECTIONS)
     server.wait_idle()
     workers = server.workers()
-    before = cpu_seconds(workers)
+    before, database_before = cpu_seconds(workers), cpu_seconds(database_backends())
     result = wrk.run(
         server.base_url,
         [path],
         seconds=plan.page_seconds,
         connections=PAGE_CONNECTIONS,
     )
-    after = cpu_seconds(workers)
+    after, database_after = cpu_seconds(workers), cpu_seconds(database_backends())
     server.wait_idle()
+    if not result.requests:
+        return PageRow(label, path, result, None, None, queries, kilobytes)
     replaced = server.workers() != workers or before.keys() != after.keys()
     spent = sum(after.values()) - sum(before.values())
-    cpu_ms = None if replaced or not result.requests else spent / result.requests * 1000
-    return PageRow(label, path, result, cpu_ms, queries, kilobytes)
+    # A connection opened during the run counts whole; one closed during it is lost.
+    database_spent = sum(cpu - database_before.get(pid, 0) for pid, cpu in database_after.items())
+    return PageRow(
+        label,
+        path,
+        result,
+        None if replaced else spent / result.requests * 1000,
+        database_spent / result.requests * 1000,
+        queries,
+        kilobytes,
+    )
 
 
 def pages_section(server: Gunicorn, plan: Plan, out: Callable[[str], None]) -> None:
@@ -295,9 +321,10 @@ def pages_section(server: Gunicorn, plan: Plan, out: Callable[[str], None]) -> N
     rows.append(measure_page(server, f"{BARE} (last)", BARE_PATH, plan))
     out(table(rows))
     out(
-        "CPU ms/req: the gunicorn workers' CPU time over the run / requests; queries: of one "
-        "request through the test client;\nvs bare: the page's req/s as a share of the mean "
-        "of the two bare-view runs."
+        "CPU ms/req: the gunicorn workers' CPU time over the run / requests; DB ms/req: "
+        "the same for PostgreSQL's processes serving them;\nqueries: of one request through "
+        "the test client; vs bare: the page's req/s as a share of the mean of the two "
+        "bare-view runs."
     )
 
 

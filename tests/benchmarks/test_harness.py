@@ -71,7 +71,7 @@ def test_what_is_not_wrk_output_is_refused():
 def row(label: str, requests: int, cpu_ms: float | None = 2.0) -> bench.PageRow:
     result = wrk.WrkResult(requests=requests, seconds=10, p50_ms=3.5, p99_ms=40.25)
     result.statuses[200] = requests
-    return bench.PageRow(label, "/", result, cpu_ms, queries=8, kilobytes=38.2)
+    return bench.PageRow(label, "/", result, cpu_ms, db_ms=4.25, queries=8, kilobytes=38.2)
 
 
 def test_the_table_gives_each_page_as_a_share_of_the_mean_bare_view():
@@ -93,6 +93,8 @@ def test_the_table_gives_each_page_as_a_share_of_the_mean_bare_view():
         "ms",
         "CPU",
         "ms/req",
+        "DB",
+        "ms/req",
         "queries",
         "KB",
         "vs",
@@ -102,7 +104,7 @@ def test_the_table_gives_each_page_as_a_share_of_the_mean_bare_view():
     ]
     morocco = next(line for line in lines if line.startswith("/countries/morocco/"))
     # 5 req/s against the bare view's mean of 1,000.
-    assert morocco.split()[1:] == ["5", "3.5", "40.2", "117.0", "8", "38", "0.5%", "0", "0"]
+    assert morocco.split()[1:] == ["5", "3.5", "40.2", "117.0", "4.2", "8", "38", "0.5%", "0", "0"]
     forum = next(line for line in lines if line.startswith("/forum/2018/"))
     assert "n/a" in forum.split()  # a worker replaced during the run: no CPU figure
 
