@@ -392,7 +392,8 @@ def memory_section(server: Gunicorn, plan: Plan, out: Callable[[str], None]) -> 
         done += result.requests
         if result.errors or result.not_2xx:
             out("  " + mix_line("errors in a slice", result))
-        if not middle_shown and done >= target / 2:
+        halfway = done >= target / 2 or time.monotonic() - started >= plan.memory_seconds / 2
+        if not middle_shown and halfway:
             snapshot("middle", done)
             middle_shown = True
     snapshot("end", done)
