@@ -474,9 +474,9 @@ def prepare_database(url: str, plan: Plan, fresh: bool, out: Callable[[str], Non
     synthetic.generate(scale, progress=out)
 
 
-def run_script(section: str, out: Callable[[str], None]) -> None:
+def run_script(section: str, environment: dict[str, str], out: Callable[[str], None]) -> None:
     out(f"\n== {section}: {' '.join(SCRIPTS[section])}")
-    subprocess.run([sys.executable, *SCRIPTS[section]], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, *SCRIPTS[section]], cwd=ROOT, env=environment, check=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -515,6 +515,9 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("the restart section needs --with-restart")
     plan = QUICK if args.quick else FULL
     out = print_now
+    # The other scripts choose their databases from the caller's environment, not the
+    # benchmark's (which would point them at its data).
+    callers_environment = dict(os.environ)
 
     web = [section for section in WEB_SECTIONS if section in sections]
     if web:
@@ -524,7 +527,7 @@ def main(argv: list[str] | None = None) -> None:
             web_run(web, plan, args, static_root, out)
     for section in SCRIPTS:
         if section in sections:
-            run_script(section, out)
+            run_script(section, callers_environment, out)
 
 
 def web_run(
