@@ -498,8 +498,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--redis-url",
         default=os.environ.get("REDIS_URL", ""),
-        help="the site's cache, as in production (REDIS_URL); emptied first. Default: "
-        "each worker's own memory",
+        help="the site's cache, as in production (REDIS_URL, required); emptied first",
     )
     parser.add_argument("--fresh", action="store_true", help="make the synthetic data again")
     args = parser.parse_args(argv)
@@ -513,6 +512,9 @@ def main(argv: list[str] | None = None) -> None:
         sections.append("restart")
     if "restart" in sections and not args.with_restart:
         parser.error("the restart section needs --with-restart")
+    if not args.redis_url:
+        # Production shares its caches between the workers; so must the measured site.
+        parser.error("give a Redis database for the site's cache: --redis-url or REDIS_URL")
     plan = QUICK if args.quick else FULL
     out = print_now
     # The other scripts choose their databases from the caller's environment, not the

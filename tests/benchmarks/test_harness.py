@@ -126,9 +126,16 @@ def test_the_bare_view_is_only_in_the_benchmark_urls(client):
 
 @pytest.mark.parametrize(
     ("arguments", "message"),
-    [(["nonsense"], "unknown sections: nonsense"), (["restart"], "needs --with-restart")],
+    [
+        (["nonsense"], "unknown sections: nonsense"),
+        (["restart"], "needs --with-restart"),
+        (["pages"], "--redis-url or REDIS_URL"),
+    ],
 )
-def test_bench_refuses_unknown_sections_and_a_restart_not_asked_for(arguments, message, capsys):
+def test_bench_refuses_unknown_sections_a_restart_not_asked_for_and_no_redis(
+    arguments, message, capsys, monkeypatch
+):
+    monkeypatch.delenv("REDIS_URL", raising=False)
     with pytest.raises(SystemExit):
         bench.main(arguments)
     assert message in capsys.readouterr().err
