@@ -1,4 +1,5 @@
-# The two Quick start commands (`make run`, `make test`) and their helpers.
+# The two Quick start commands (`make run`, `make test`) and their helpers; `make bench`
+# measures the public pages under load (README, Benchmarks).
 VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
@@ -6,7 +7,7 @@ PORT ?= 8000
 # A local run is a development run: DEBUG on, SQLite unless DATABASE_URL says otherwise.
 LOCAL_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: install run test lint format worker messages compile-messages
+.PHONY: install run test lint format worker messages compile-messages bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +44,6 @@ messages: install
 
 compile-messages: install
 	$(PY) -c 'import pathlib, polib; [polib.pofile(str(po)).save_as_mofile(str(po.with_suffix(".mo"))) for po in pathlib.Path("locale").glob("*/LC_MESSAGES/django.po")]'
+
+bench: install
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)

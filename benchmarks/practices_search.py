@@ -1,6 +1,6 @@
 """How fast is /practices/ at scale? p50/p95 of whole requests, and the query count per page size.
 
-Run it against a database filled by practices_generate.py (goal: p95 <= 50 ms at 100,000
+Run it against a database filled by synthetic.py (goal: p95 <= 50 ms at 100,000
 practices on PostgreSQL). Each request goes through the Django test client: URL routing,
 middleware, filters, facet counts, pagination and template rendering, without a network hop.
 
@@ -16,37 +16,28 @@ to it. The rare term is in about 0.1% of the practices, the common term in most 
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
 import sys
 import time
-import warnings
+from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gfmd.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark-only")
-# A local measurement: no email goes out, tasks run in-process (gfmd/settings.py).
-os.environ.setdefault("ALLOW_UNSENT_EMAIL", "1")
-os.environ.setdefault("ALLOW_IMMEDIATE_TASKS", "1")
-os.environ.setdefault(
-    "STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage"
-)
+if __name__ == "__main__":  # run as a script: the project on the path, Django set up
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import warnings
 
-import django  # noqa: E402
+    from benchmarks import setup_django
 
-warnings.filterwarnings("ignore", message="No directory at")
+    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic
+    setup_django(STATICFILES_BACKEND="django.contrib.staticfiles.storage.StaticFilesStorage")
 
-django.setup()
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from django.core.cache import cache  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-
-from practices.models import PracticeSubmission  # noqa: E402
+from practices.models import PracticeSubmission
 
 FILTERS = "country=MAR&country=FRA&country=IND&theme=remittances&theme=diaspora-engagement"
 SCENARIOS = [
@@ -92,41 +83,46 @@ def query_count(client: Client, query: str, *, cold: bool) -> int:
     return len(queries)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=50, help="timed requests per scenario")
-    parser.add_argument("--cold-runs", type=int, default=10, help="requests with no cache")
-    args = parser.parse_args()
-
-    client = Client(HTTP_HOST="127.0.0.1")
+def report(runs: int, cold_runs: int, out: Callable[[str], None] = print) -> None:
+    """The table of the scenarios and the query counts by page size."""
+    # As behind the production proxy: over https, so no redirect to it (SECURE_SSL_REDIRECT).
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
     total = PracticeSubmission.objects.published().count()
-    print(
-        f"{connection.vendor}, {total:,} published practices; per scenario {args.runs} "
-        f"requests from the cache (warm) and {args.cold_runs} with an empty cache (cold)\n"
+    out(
+        f"{connection.vendor}, {total:,} published practices; per scenario {runs} "
+        f"requests from the cache (warm) and {cold_runs} with an empty cache (cold)\n"
     )
-    print(
+    out(
         f"{'scenario':<34}{'results':>9}{'warm p50':>10}{'warm p95':>10}{'cold p50':>10}"
         f"{'cold p95':>10}{'warm p95/baseline':>19}"
     )
     baseline = None
     for label, query in SCENARIOS:
-        warm, results = measure(client, query, args.runs, cold=False)
-        cold, _ = measure(client, query, args.cold_runs, cold=True)
+        warm, results = measure(client, query, runs, cold=False)
+        cold, _ = measure(client, query, cold_runs, cold=True)
         warm_p95 = percentile(warm, 0.95)
         baseline = baseline or warm_p95
-        print(
+        out(
             f"{label:<34}{results:>9,}{statistics.median(warm):>10.1f}{warm_p95:>10.1f}"
             f"{statistics.median(cold):>10.1f}{percentile(cold, 0.95):>10.1f}"
             f"{warm_p95 / baseline:>18.2f}x"
         )
-    print("(milliseconds per whole request)")
+    out("(milliseconds per whole request)")
 
-    print("\nQueries per request by page size (must not grow with the page size):")
+    out("\nQueries per request by page size (must not grow with the page size):")
     for query in ("", "q=migrants&" + FILTERS):
         for cold in (True, False):
             counts = [query_count(client, f"{query}&per_page={n}", cold=cold) for n in (10, 100)]
             state = "cold" if cold else "warm"
-            print(f"  {query or 'no filter'} ({state}): 10/page {counts[0]}, 100/page {counts[1]}")
+            out(f"  {query or 'no filter'} ({state}): 10/page {counts[0]}, 100/page {counts[1]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=50, help="timed requests per scenario")
+    parser.add_argument("--cold-runs", type=int, default=10, help="requests with no cache")
+    args = parser.parse_args()
+    report(args.runs, args.cold_runs)
 
 
 if __name__ == "__main__":

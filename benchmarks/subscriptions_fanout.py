@@ -58,22 +58,10 @@ def run_sink(port: int, accepted, ready) -> None:
     threading.Event().wait()
 
 
-def create_database(url: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    name = url.rsplit("/", 1)[1]
-    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    admin.close()
-
-
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks import create_database
+
     database_url = os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     if database_url.startswith("postgres"):
         create_database(database_url)

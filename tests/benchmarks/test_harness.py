@@ -1,0 +1,141 @@
+"""The pure parts of `make bench`: reading wrk's output, the table, and the bare view's
+address, which only the benchmark's settings route."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from django.test import override_settings
+
+from benchmarks import BARE_PATH, bench, wrk
+
+# wrk 4.1 with --latency and benchmarks/wrk_statuses.lua (two threads, so two lines for 200).
+WRK_OUTPUT = """\
+Running 10s test @ http://127.0.0.1:8714/forum/2018/
+  2 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   236.72ms  411.64ms   1.46s    82.24%
+    Req/Sec   330.28    199.37     0.85k    75.00%
+  Latency Distribution
+     50%  850.00us
+     75%  316.58ms
+     90%  998.99ms
+     99%    1.40s{space}
+  1101 requests in 10.05s, 789.91KB read
+  Socket errors: connect 0, read 3, write 0, timeout 2
+  Non-2xx or 3xx responses: 13
+Requests/sec:    109.55
+Transfer/sec:    78.60KB
+status 200 544
+status 503 13
+status 200 544
+""".format(space=" ")  # wrk pads a percentile in seconds
+
+
+def test_wrk_output_is_read_into_requests_latency_errors_and_statuses():
+    result = wrk.parse(WRK_OUTPUT)
+    assert result.requests == 1101
+    assert result.seconds == pytest.approx(10.05)
+    assert result.rate == pytest.approx(109.55, abs=0.01)
+    assert result.p50_ms == pytest.approx(0.85)
+    assert result.p99_ms == pytest.approx(1400)
+    assert result.socket_errors == {"connect": 0, "read": 3, "write": 0, "timeout": 2}
+    assert result.errors == 5
+    assert result.statuses == Counter({200: 1088, 503: 13})
+    assert result.not_2xx == 13
+
+
+def test_a_clean_run_has_no_errors_and_redirects_count_as_not_2xx():
+    clean = "\n".join(
+        line for line in WRK_OUTPUT.splitlines() if "Socket" not in line and "status" not in line
+    )
+    result = wrk.parse(clean + "\nstatus 301 7\nstatus 200 10\n")
+    assert result.errors == 0
+    assert result.not_2xx == 7
+
+
+@pytest.mark.parametrize(
+    ("text", "milliseconds"),
+    [("850.00us", 0.85), ("10.21ms", 10.21), ("1.02s", 1020), ("2.00m", 120_000)],
+)
+def test_wrk_durations_in_milliseconds(text, milliseconds):
+    assert wrk.duration_ms(text) == pytest.approx(milliseconds)
+
+
+def test_what_is_not_wrk_output_is_refused():
+    with pytest.raises(ValueError, match="Not wrk output"):
+        wrk.parse("unable to connect to 127.0.0.1:8714 Connection refused")
+
+
+def row(label: str, requests: int, cpu_ms: float | None = 2.0) -> bench.PageRow:
+    result = wrk.WrkResult(requests=requests, seconds=10, p50_ms=3.5, p99_ms=40.25)
+    result.statuses[200] = requests
+    return bench.PageRow(label, "/", result, cpu_ms, db_ms=4.25, queries=8, kilobytes=38.2)
+
+
+def test_the_table_gives_each_page_as_a_share_of_the_mean_bare_view():
+    text = bench.table(
+        [
+            row("bare view (first)", 9_000),
+            row("/countries/morocco/", 50, cpu_ms=117.04),
+            row("/forum/2018/", 20, cpu_ms=None),
+            row("bare view (last)", 11_000),
+        ]
+    )
+    lines = text.splitlines()
+    assert lines[0].split() == [
+        "page",
+        "req/s",
+        "p50",
+        "ms",
+        "p99",
+        "ms",
+        "CPU",
+        "ms/req",
+        "DB",
+        "ms/req",
+        "queries",
+        "KB",
+        "vs",
+        "bare",
+        "non-2xx",
+        "errors",
+    ]
+    morocco = next(line for line in lines if line.startswith("/countries/morocco/"))
+    # 5 req/s against the bare view's mean of 1,000.
+    assert morocco.split()[1:] == ["5", "3.5", "40.2", "117.0", "4.2", "8", "38", "0.5%", "0", "0"]
+    forum = next(line for line in lines if line.startswith("/forum/2018/"))
+    assert "n/a" in forum.split()  # a worker replaced during the run: no CPU figure
+
+
+def test_the_mix_line_counts_errors_and_statuses():
+    result = wrk.parse(WRK_OUTPUT)
+    line = bench.mix_line("mix", result)
+    assert "1,101 requests in 10 s" in line
+    assert "errors 5 (connect 0, read 3, write 0, timeout 2)" in line
+    assert "non-2xx 13 (statuses 200: 1,088, 503: 13)" in line
+
+
+def test_the_bare_view_is_only_in_the_benchmark_urls(client):
+    assert client.get(BARE_PATH).status_code == 404
+    with override_settings(ROOT_URLCONF="benchmarks.urls"):
+        response = client.get(BARE_PATH)
+    assert response.content == b"ok"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["nonsense"], "unknown sections: nonsense"),
+        (["restart"], "needs --with-restart"),
+        (["pages"], "--redis-url or REDIS_URL"),
+    ],
+)
+def test_bench_refuses_unknown_sections_a_restart_not_asked_for_and_no_redis(
+    arguments, message, capsys, monkeypatch
+):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with pytest.raises(SystemExit):
+        bench.main(arguments)
+    assert message in capsys.readouterr().err
