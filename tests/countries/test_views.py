@@ -209,14 +209,15 @@ class TestCountryDetail:
         small = CountryFactory()
         self.build_profile(small, years=1)
         self.build_profile(morocco, years=10)
-        # 8, and 2 for the maps: the locator map's neighbours, the contributions chart.
-        with django_assert_num_queries(10) as small_queries:
+        # 8, 1 for the ids of the country's practices (practice_tags.country_practices), and
+        # 2 for the maps: the locator map's neighbours, the contributions chart.
+        with django_assert_num_queries(11) as small_queries:
             small_html = client.get(small.get_absolute_url()).content.decode()
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(11):
             big_html = client.get(morocco.get_absolute_url()).content.decode()
         assert small_html.count('class="forum-year"') == 1
         assert big_html.count('class="forum-year"') == 10
-        assert len(small_queries.captured_queries) == 10
+        assert len(small_queries.captured_queries) == 11
 
 
 class TestForumYears:
