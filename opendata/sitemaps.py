@@ -6,11 +6,16 @@ from django.urls import reverse
 from countries.models import Country, ForumYear
 from practices.models import PracticeSubmission
 
+# Entries a page of a section (an object in each language counts once a language): small
+# enough to build well within a request's time at 100,000 practices.
+SITEMAP_PAGE_SIZE = 2_000
+
 
 class LocalisedSitemap(Sitemap):
     """Pages in every language (README, Languages): each listed once a language, with its
     alternates in the others (hreflang, and x-default: the English page)."""
 
+    limit = SITEMAP_PAGE_SIZE
     i18n = True
     alternates = True
     x_default = True

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from countries.models import Country, ForumYear
+from opendata import sitemaps
 from practices.models import PracticeSubmission
 from tests import factories
 
@@ -17,12 +18,36 @@ pytestmark = pytest.mark.django_db
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
-def sitemap_urls(client) -> list[str]:
-    response = client.get("/sitemap.xml")
+def xml_locations(client, url: str) -> list[str]:
+    response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/xml")
     root = ET.fromstring(response.content)
     return [loc.text for loc in root.iter(f"{SITEMAP_NS}loc")]
+
+
+def sitemap_urls(client) -> list[str]:
+    """Every page the sitemap lists: the index at /sitemap.xml, then each page of each
+    section it names."""
+    sections = xml_locations(client, "/sitemap.xml")
+    assert all(url.startswith("http://testserver/sitemap-") for url in sections)
+    return [url for section in sections for url in xml_locations(client, section)]
+
+
+def test_a_large_section_comes_in_pages_that_together_list_it_all(client, dataset, monkeypatch):
+    factories.PracticeFactory.create_batch(2)
+    monkeypatch.setattr(sitemaps.PracticeSitemap, "limit", 2)
+    published = PracticeSubmission.objects.published().count()
+    pages = -(-published * 3 // 2)  # every practice in three languages, two a page
+
+    sections = xml_locations(client, "/sitemap.xml")
+    practice_pages = [url for url in sections if "/sitemap-practices.xml" in url]
+
+    assert published >= 2
+    assert len(practice_pages) == pages
+    assert practice_pages[1] == "http://testserver/sitemap-practices.xml?p=2"
+    listed = [url for page in practice_pages for url in xml_locations(client, page)]
+    assert len(listed) == len(set(listed)) == published * 3
 
 
 def test_the_sitemap_lists_every_public_object_and_no_unpublished_practice(client, dataset):
@@ -60,7 +85,7 @@ def test_the_sitemap_lists_every_public_object_and_no_unpublished_practice(clien
 
 
 def test_the_sitemap_gives_each_page_its_alternates(client, dataset):
-    root = ET.fromstring(client.get("/sitemap.xml").content)
+    root = ET.fromstring(client.get("/sitemap-pages.xml").content)
     [entry] = [
         url
         for url in root.iter(f"{SITEMAP_NS}url")
