@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from core.i18n import collation_key
+from tests.factories import PracticeFactory
 
 NBSP = "\u00a0"
 PRACTICE = "accompanying-program-of-business-creation-by-moroccans-residing-in-france"
@@ -125,3 +126,23 @@ def test_english_as_before_and_countries_in_the_order_of_their_names(client, ref
     # Égypte among the E's, not after the Z's.
     french = in_order["fr"]
     assert french.index("Égypte") < french.index("Espagne") < french.index("Fidji")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("prefix", "submitted", "published"),
+    [
+        ("", "1 May 2020", "1 June 2020"),
+        ("/fr", "1 mai 2020", "1 juin 2020"),
+        ("/es", "1 de mayo de 2020", "1 de junio de 2020"),
+    ],
+)
+def test_dates_on_pages_are_written_as_the_language_writes_them(
+    client, prefix, submitted, published
+):
+    practice = PracticeFactory(title="Dated practice")
+
+    text = page_text(client.get(f"{prefix}/practices/{practice.slug}/"))
+
+    assert submitted in text
+    assert published in text
