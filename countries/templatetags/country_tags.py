@@ -1,16 +1,12 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from html import escape
 
 from django import template
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
-from django.utils.translation import npgettext
 
-from countries.models import Country, ForumYear
+from countries.models import Country
 from countries.profile import format_date_range
 
 register = template.Library()
@@ -20,39 +16,6 @@ register = template.Library()
 def date_range(start: datetime.date | None, end: datetime.date | None) -> str:
     """`{{ meeting.start_date|date_range:meeting.end_date }}`: 14-15 June 2011."""
     return format_date_range(start, end) if start else ""
-
-
-@register.simple_tag
-def forum_year_meta(forum_year: ForumYear, chairs: Iterable[Country]) -> SafeString:
-    """`<p class="year-meta">`: the year's chairs, linked, and its summit. Built here rather
-    than in a template: a country page shows it for each of its years."""
-    chairs = list(chairs)
-    parts = []
-    if chairs:
-        # As {% blocktranslate %} has it: the translator's text as written, the names escaped.
-        label = mark_safe(npgettext("forum year", "Chair", "Co-chairs", len(chairs)))
-        links = format_html_join(
-            ", ", '<a href="{}">{}</a>', ((c.get_absolute_url(), c.local_name) for c in chairs)
-        )
-        parts.append(format_html("<span>{}: {}</span>", label, links))
-    if forum_year.summit_city:
-        dates = date_range(forum_year.summit_start, forum_year.summit_end)
-        parts.append(
-            format_html(
-                " <span>{}: {}{}</span>",
-                _("Summit"),
-                forum_year.summit_city,
-                format_html(", {}", dates) if dates else "",
-            )
-        )
-    return format_html('<p class="year-meta">{}</p>', mark_safe("".join(parts)))
-
-
-@register.filter
-def list_items(lines: list[str]) -> SafeString:
-    """`<li>line</li>` for each line, escaped: `<ul>{{ section.attendance|list_items }}</ul>`
-    does in one call what a template loop does in one a line (a country page has hundreds)."""
-    return format_html_join("", "<li>{}</li>", ((line,) for line in lines))
 
 
 @register.inclusion_tag("includes/_records_coverage.html")
