@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 from core.i18n import country_name, format_amount
 from core.models import TimeStampedModel
 from countries import geo
-from countries.links import choice_labels, country_url
+from countries.links import choice_labels, country_url, forum_year_url
 
 iso2_validator = RegexValidator(r"^[A-Z]{2}$", _("Enter two capital letters, e.g. MA."))
 iso3_validator = RegexValidator(r"^[A-Z]{3}$", _("Enter three capital letters, e.g. MAR."))
@@ -296,9 +296,7 @@ class ForumYear(TimeStampedModel):
         )
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("countries:forum_year", kwargs={"label": self.label})
+        return forum_year_url(self.label)
 
 
 def country_link(related_name: str) -> models.ForeignKey:
