@@ -210,7 +210,7 @@ class TestCountryDetail:
         small = CountryFactory()
         self.build_profile(small, years=1)
         self.build_profile(morocco, years=10)
-        # 8, 1 for the ids of the country's practices (practice_tags.country_practices), and
+        # 8, 1 for the ids and dates of the country's practices (practice_tags), and
         # 1 for the locator map's neighbours (the contributions chart is the profile's).
         with django_assert_num_queries(10) as small_queries:
             small_html = client.get(small.get_absolute_url()).content.decode()
