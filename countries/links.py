@@ -9,6 +9,7 @@ the language is the request's, and anything cached carries it in its key.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -21,29 +22,44 @@ from django.utils.translation import get_language
 
 # A slug that no country has and that reverse() leaves as it is, split off again below.
 _SLUG_MARK = "slug-mark-0"
+# What reverse() leaves unquoted in a URL's part, among what a value may hold.
+_PLAIN = re.compile(r"[-\w]+", re.ASCII)
 
 
 @lru_cache(maxsize=64)
-def _country_url_parts(
-    language: str | None, script_prefix: str, urlconf: str | None
+def _url_parts(
+    viewname: str, kwarg: str, language: str | None, script_prefix: str, urlconf: str | None
 ) -> tuple[str, str]:
-    url = reverse("countries:detail", kwargs={"slug": _SLUG_MARK}, urlconf=urlconf)
+    url = reverse(viewname, kwargs={kwarg: _SLUG_MARK}, urlconf=urlconf)
     before, after = url.split(_SLUG_MARK)
     return before, after
+
+
+def _url_maker(viewname: str, kwarg: str) -> Callable[[str], str]:
+    before, after = _url_parts(
+        viewname, kwarg, get_language(), get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
+    )
+    return lambda value: f"{before}{value}{after}"
 
 
 def country_url_maker() -> Callable[[str], str]:
     """A function of a slug that returns reverse("countries:detail", kwargs={"slug": slug})
     in the active language, for a loop over many countries. A slug matches [-a-zA-Z0-9_]+
     (the URL's converter), which reverse() would not quote either."""
-    before, after = _country_url_parts(
-        get_language(), get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
-    )
-    return lambda slug: f"{before}{slug}{after}"
+    return _url_maker("countries:detail", "slug")
 
 
 def country_url(slug: str) -> str:
     return country_url_maker()(slug)
+
+
+def forum_year_url(label: str) -> str:
+    """reverse("countries:forum_year", kwargs={"label": label}) in the active language (a
+    country page links fifteen years). A label is digits and a hyphen (2013-2014, the
+    field's validator), which reverse() would not quote either; any other goes to reverse."""
+    if not _PLAIN.fullmatch(label):
+        return reverse("countries:forum_year", kwargs={"label": label})
+    return _url_maker("countries:forum_year", "label")(label)
 
 
 @lru_cache(maxsize=64)
@@ -60,5 +76,5 @@ def choice_labels(choices: type[Choices]) -> dict[str, str]:
 @receiver(setting_changed)
 def _forget_on_setting_changed(**kwargs) -> None:
     """Tests that change URLconfs, languages or translations get fresh links and labels."""
-    _country_url_parts.cache_clear()
+    _url_parts.cache_clear()
     _choice_labels.cache_clear()

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from core.i18n import country_name
 from countries.cartography import MAP_HEIGHT, MAP_WIDTH, project
-from countries.models import Contribution, Country
+from countries.models import Country
+from countries.profile import ChartedContribution, YearSection
 
 WORLD_PATHS = Path(__file__).with_name("data") / "world_paths.json"
 
@@ -246,19 +247,26 @@ class ContributionSeries:
     years: list[YearAmount]
 
 
-def contribution_series(country: Country) -> list[ContributionSeries]:
-    """The country's contributions with an amount, totalled by forum year, one series per
-    currency (amounts in different currencies are never added up). Contributions described
-    only by a note have no amount to chart; the page's year sections list them."""
-    totals: dict[str, dict[str, list[Contribution]]] = {}
-    contributions = (
-        Contribution.objects.filter(country=country, amount__isnull=False)
-        .select_related("forum_year")
-        .order_by("currency", "forum_year__sort_year", "pk")
+def contribution_series(sections: list[YearSection]) -> list[ContributionSeries]:
+    """The contributions with an amount of a country's profile (country_profile), totalled
+    by forum year, one series per currency (amounts in different currencies are never added
+    up). Contributions described only by a note have no amount to chart; the page's year
+    sections list them."""
+    charted = sorted(
+        (
+            contribution.currency,
+            section.forum_year.sort_year,
+            contribution.pk,
+            section,
+            contribution,
+        )
+        for section in sections
+        for contribution in section.charted
     )
-    for contribution in contributions:
-        by_year = totals.setdefault(contribution.currency, {})
-        by_year.setdefault(contribution.forum_year.label, []).append(contribution)
+    totals: dict[str, dict[str, list[ChartedContribution]]] = {}
+    for currency, _sort_year, _pk, section, contribution in charted:
+        by_year = totals.setdefault(currency, {})
+        by_year.setdefault(section.forum_year.label, []).append(contribution)
     return [
         ContributionSeries(
             currency=currency,

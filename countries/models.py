@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 from core.i18n import country_name, format_amount
 from core.models import TimeStampedModel
 from countries import geo
-from countries.links import choice_labels, country_url
+from countries.links import choice_labels, country_url, forum_year_url
 
 iso2_validator = RegexValidator(r"^[A-Z]{2}$", _("Enter two capital letters, e.g. MA."))
 iso3_validator = RegexValidator(r"^[A-Z]{3}$", _("Enter three capital letters, e.g. MAR."))
@@ -296,9 +296,7 @@ class ForumYear(TimeStampedModel):
         )
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("countries:forum_year", kwargs={"label": self.label})
+        return forum_year_url(self.label)
 
 
 def country_link(related_name: str) -> models.ForeignKey:
@@ -359,12 +357,19 @@ class Attendance(TimeStampedModel):
 
     @property
     def lines(self) -> list[str]:
-        flags = [
-            (self.attended_meeting, _("Attended Meeting")),
-            (self.attended_prep_meetings, _("Attended Prep Meetings")),
-            (self.attended_summit, _("Attended Summit")),
-        ]
-        return [str(text) for attended, text in flags if attended]
+        return attendance_lines(
+            self.attended_meeting, self.attended_prep_meetings, self.attended_summit
+        )
+
+
+def attendance_lines(meeting: bool, prep_meetings: bool, summit: bool) -> list[str]:
+    """An attendance's lines from its flags (country pages read them as values, not rows)."""
+    flags = [
+        (meeting, _("Attended Meeting")),
+        (prep_meetings, _("Attended Prep Meetings")),
+        (summit, _("Attended Summit")),
+    ]
+    return [str(text) for attended, text in flags if attended]
 
 
 class Roundtable(TimeStampedModel):
@@ -492,22 +497,31 @@ class RoundtableRole(TimeStampedModel):
 
     @property
     def line(self) -> str:
-        """`Co-Chair in RT 1.2 "Title"`, `Coordinator of the …`, or `No Participation`."""
-        if self.role == self.Role.NO_PARTICIPATION:
-            return str(self.Role.NO_PARTICIPATION.label)
-        role = choice_labels(self.Role)[self.role]
-        if self.roundtable_id:
-            rt = self.roundtable
-            if rt.number:
-                return gettext('%(role)s in RT %(number)s "%(title)s"') % {
-                    "role": role,
-                    "number": rt.number,
-                    "title": rt.title,
-                }
-            return gettext('%(role)s in "%(title)s"') % {"role": role, "title": rt.title}
-        if self.role == self.Role.COORDINATOR:
-            return gettext("%(role)s of %(session)s") % {"role": role, "session": self.session}
-        return gettext("%(role)s in %(session)s") % {"role": role, "session": self.session}
+        rt = self.roundtable if self.roundtable_id else None
+        return roundtable_role_line(
+            self.role, rt.number if rt else None, rt.title if rt else None, self.session
+        )
+
+
+def roundtable_role_line(
+    role: str, roundtable_number: str | None, roundtable_title: str | None, session: str
+) -> str:
+    """`Co-Chair in RT 1.2 "Title"`, `Coordinator of the …`, or `No Participation`: a
+    roundtable role's line from its values, the roundtable's title None without one."""
+    if role == RoundtableRole.Role.NO_PARTICIPATION:
+        return str(RoundtableRole.Role.NO_PARTICIPATION.label)
+    label = choice_labels(RoundtableRole.Role)[role]
+    if roundtable_title is not None:
+        if roundtable_number:
+            return gettext('%(role)s in RT %(number)s "%(title)s"') % {
+                "role": label,
+                "number": roundtable_number,
+                "title": roundtable_title,
+            }
+        return gettext('%(role)s in "%(title)s"') % {"role": label, "title": roundtable_title}
+    if role == RoundtableRole.Role.COORDINATOR:
+        return gettext("%(role)s of %(session)s") % {"role": label, "session": session}
+    return gettext("%(role)s in %(session)s") % {"role": label, "session": session}
 
 
 class ThematicMeeting(TimeStampedModel):
@@ -693,15 +707,20 @@ class Contribution(TimeStampedModel):
 
     @property
     def line(self) -> str:
-        """`USD 50,000 non-earmarked`, `USD 48,342 (Left-over)`, or the note alone."""
-        if self.amount is None:
-            return self.note
-        parts = [format_amount(self.amount, self.currency)]
-        if self.earmarked != self.Earmarked.UNKNOWN:
-            parts.append(choice_labels(self.Earmarked)[self.earmarked])
-        if self.note:
-            parts.append(f"({self.note})")
-        return " ".join(parts)
+        return contribution_line(self.amount, self.currency, self.earmarked, self.note)
+
+
+def contribution_line(amount: Decimal | None, currency: str, earmarked: str, note: str) -> str:
+    """`USD 50,000 non-earmarked`, `USD 48,342 (Left-over)`, or the note alone: a
+    contribution's line from its values."""
+    if amount is None:
+        return note
+    parts = [format_amount(amount, currency)]
+    if earmarked != Contribution.Earmarked.UNKNOWN:
+        parts.append(choice_labels(Contribution.Earmarked)[earmarked])
+    if note:
+        parts.append(f"({note})")
+    return " ".join(parts)
 
 
 class CountryUpdateQuerySet(models.QuerySet):

@@ -10,12 +10,17 @@ import datetime
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
 from itertools import groupby
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import F
+from django.dispatch import receiver
 from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
@@ -30,6 +35,9 @@ from countries.models import (
     RoundtableRole,
     ThematicMeeting,
     ThematicMeetingParticipation,
+    attendance_lines,
+    contribution_line,
+    roundtable_role_line,
 )
 
 HEADER_SECTION = "Country"
@@ -59,6 +67,13 @@ def section_anchor(section: str) -> str:
     return _section_anchors.get(section, f"year-{section}")
 
 
+class ChartedContribution(NamedTuple):
+    pk: int
+    amount: Decimal
+    currency: str
+    line: str
+
+
 @dataclass
 class YearSection:
     forum_year: ForumYear
@@ -66,6 +81,8 @@ class YearSection:
     roundtable_roles: list[str] = field(default_factory=list)
     thematic_meetings: list[str] = field(default_factory=list)
     contributions: list[str] = field(default_factory=list)
+    # Those of the contributions with an amount, for the charts (maps.contribution_series).
+    charted: list[ChartedContribution] = field(default_factory=list)
     # The year's attendance row says whether its contribution is on record (no row: it is).
     contribution_recorded: bool = True
 
@@ -88,29 +105,6 @@ class YearSection:
 
 def no_contribution_text() -> str:
     return _("No Financial Contribution")
-
-
-def format_date_range(start: datetime.date, end: datetime.date | None) -> str:
-    """14-15 June 2011; 30 June-2 July 2011; 30 December 2011-2 January 2012; 22 May 2013
-    (14-15 juin 2011, 14-15 de junio de 2011: the formats are the language's)."""
-    day_month_year = pgettext("date format", "j F Y")
-    if end is None or end == start:
-        return dateformat.format(start, day_month_year)
-    if (start.year, start.month) == (end.year, end.month):
-        start_text = dateformat.format(start, "j")
-    elif start.year == end.year:
-        start_text = dateformat.format(start, pgettext("date format", "j F"))
-    else:
-        start_text = dateformat.format(start, day_month_year)
-    return f"{start_text}-{dateformat.format(end, day_month_year)}"
-
-
-def quoted_list(titles: list[str]) -> str:
-    """ "A"; "A" and "B"; "A", "B", and "C" (the GFMD's serial comma)."""
-    quoted = [_('"%(title)s"') % {"title": title} for title in titles]
-    if len(quoted) <= 2:
-        return _(" and ").join(quoted)
-    return ", ".join(quoted[:-1]) + _(", and ") + quoted[-1]
 
 
 # In context: translated apart from the same words as labels ("Attended", "Thematic Meeting").
@@ -143,6 +137,73 @@ KIND_PHRASES = {
 }
 
 
+class MeetingPhrases(NamedTuple):
+    """The words of thematic meeting lines and date ranges in one language."""
+
+    roles: dict[str, str]
+    kinds: dict[str, tuple[str, str]]  # singular, plural
+    line: str
+    on_dates: str
+    in_place: str
+    quoted: str
+    and_: str
+    serial_and: str
+    day_month_year: str
+    day_month: str
+
+
+@lru_cache(maxsize=16)
+def _meeting_phrases(language: str | None) -> MeetingPhrases:
+    return MeetingPhrases(
+        roles={role: str(text) for role, text in ROLE_PHRASES.items()},
+        kinds={kind: (str(one), str(many)) for kind, (one, many) in KIND_PHRASES.items()},
+        line=_("%(role)s %(kind)s on %(titles)s"),
+        on_dates=_("%(meeting)s on %(dates)s"),
+        in_place=_("%(meeting)s in %(place)s"),
+        quoted=_('"%(title)s"'),
+        and_=_(" and "),
+        serial_and=_(", and "),
+        day_month_year=pgettext("date format", "j F Y"),
+        day_month=pgettext("date format", "j F"),
+    )
+
+
+def meeting_phrases() -> MeetingPhrases:
+    """The phrases in the active language, translated once per language and process: a
+    full profile composes dozens of meeting lines of a dozen translations each."""
+    return _meeting_phrases(translation.get_language())
+
+
+@receiver(setting_changed)
+def _forget_phrases_on_setting_changed(**kwargs) -> None:
+    """Tests that change languages or translations get fresh phrases."""
+    _meeting_phrases.cache_clear()
+
+
+def format_date_range(start: datetime.date, end: datetime.date | None) -> str:
+    """14-15 June 2011; 30 June-2 July 2011; 30 December 2011-2 January 2012; 22 May 2013
+    (14-15 juin 2011, 14-15 de junio de 2011: the formats are the language's)."""
+    phrases = meeting_phrases()
+    if end is None or end == start:
+        return dateformat.format(start, phrases.day_month_year)
+    if (start.year, start.month) == (end.year, end.month):
+        start_text = dateformat.format(start, "j")
+    elif start.year == end.year:
+        start_text = dateformat.format(start, phrases.day_month)
+    else:
+        start_text = dateformat.format(start, phrases.day_month_year)
+    return f"{start_text}-{dateformat.format(end, phrases.day_month_year)}"
+
+
+def quoted_list(titles: list[str]) -> str:
+    """ "A"; "A" and "B"; "A", "B", and "C" (the GFMD's serial comma)."""
+    phrases = meeting_phrases()
+    quoted = [phrases.quoted % {"title": title} for title in titles]
+    if len(quoted) <= 2:
+        return phrases.and_.join(quoted)
+    return ", ".join(quoted[:-1]) + phrases.serial_and + quoted[-1]
+
+
 def meeting_place(meeting: ThematicMeeting) -> str:
     host = meeting.host_country
     parts = [meeting.city, country_name(host.iso2, host.name) if host else ""]
@@ -151,13 +212,14 @@ def meeting_place(meeting: ThematicMeeting) -> str:
 
 def meeting_line(role: str, kind: str, titles: str) -> str:
     """'Co-Chair in Thematic Meeting on "A"' (fr: 'Coprésident : réunion thématique sur « A »')."""
-    return _("%(role)s %(kind)s on %(titles)s") % {"role": role, "kind": kind, "titles": titles}
+    return meeting_phrases().line % {"role": role, "kind": kind, "titles": titles}
 
 
 def thematic_lines(participations: list[ThematicMeetingParticipation]) -> list[str]:
     """One line a meeting; undated meetings of one role and kind share a line, as the GFMD
     wrote them ('Participated in the Thematic Workshops on "A", "B", and "C"')."""
     lines = []
+    phrases = meeting_phrases()
 
     def undated_group(p: ThematicMeetingParticipation) -> tuple | None:
         meeting = p.meeting
@@ -169,32 +231,32 @@ def thematic_lines(participations: list[ThematicMeetingParticipation]) -> list[s
         group = list(group)
         if group_key is not None:
             role, kind = group_key
-            singular, plural = KIND_PHRASES[kind]
+            singular, plural = phrases.kinds[kind]
             titles = quoted_list([p.meeting.title for p in group])
             kind_text = plural if len(group) > 1 else singular
-            lines.append(meeting_line(ROLE_PHRASES[role], kind_text, titles))
+            lines.append(meeting_line(phrases.roles[role], kind_text, titles))
             continue
         for participation in group:
             meeting = participation.meeting
             line = meeting_line(
-                ROLE_PHRASES[participation.role],
-                KIND_PHRASES[meeting.kind][0],
+                phrases.roles[participation.role],
+                phrases.kinds[meeting.kind][0],
                 quoted_list([meeting.title]),
             )
             if meeting.start_date:
                 dates = format_date_range(meeting.start_date, meeting.end_date)
-                line = _("%(meeting)s on %(dates)s") % {"meeting": line, "dates": dates}
+                line = phrases.on_dates % {"meeting": line, "dates": dates}
             if place := meeting_place(meeting):
-                line = _("%(meeting)s in %(place)s") % {"meeting": line, "place": place}
+                line = phrases.in_place % {"meeting": line, "place": place}
             lines.append(line + ".")
     return lines
 
 
-def roundtable_sort_key(role: RoundtableRole) -> tuple:
+def roundtable_sort_key(pk: int, roundtable_number: str | None) -> tuple:
     """Numbered roundtables in number order (1.2 before 1.10), then the rest as entered."""
-    if role.roundtable_id and role.roundtable.number:
-        return (0, tuple(int(part) for part in role.roundtable.number.split(".")), role.pk)
-    return (1, (), role.pk)
+    if roundtable_number:
+        return (0, tuple(int(part) for part in roundtable_number.split(".")), pk)
+    return (1, (), pk)
 
 
 def meetings_taken_part(
@@ -223,11 +285,9 @@ def meetings_taken_part(
         .order_by(F("meeting__start_date").asc(nulls_last=True), "pk")
         .values_list(*columns)
     )
-    years: dict[int, ForumYear] = {}
+    years = ForumYears()
     for country_id, role, title, kind, start, end, city, host_id, host, iso2, *year in rows:
-        forum_year = years.get(year[0]) or years.setdefault(
-            year[0], ForumYear(**dict(zip(YEAR_SHOWN, year, strict=True)))
-        )
+        forum_year = years.of(year)
         meeting = SimpleNamespace(
             title=title,
             kind=kind,
@@ -242,6 +302,18 @@ def meetings_taken_part(
 
 # The fields of a forum year that its section on a country's page shows.
 YEAR_SHOWN = ("id", "label", "sort_year", "summit_city", "summit_start", "summit_end")
+# The same, read through a record's forum_year (values_list of its rows).
+YEAR_COLUMNS = tuple(f"forum_year__{name}" for name in YEAR_SHOWN)
+
+
+class ForumYears(dict[int, ForumYear]):
+    """The forum years of a profile's rows, one ForumYear each, made from the row's values
+    of YEAR_SHOWN (the first is the primary key) the first time it comes."""
+
+    def of(self, values: list) -> ForumYear:
+        return self.get(values[0]) or self.setdefault(
+            values[0], ForumYear(**dict(zip(YEAR_SHOWN, values, strict=True)))
+        )
 
 
 def country_profile(country: Country) -> list[YearSection]:
@@ -251,24 +323,48 @@ def country_profile(country: Country) -> list[YearSection]:
 
 def country_profiles(countries: Iterable[int]) -> dict[int, list[YearSection]]:
     """`country_profile` of many countries at once, by primary key: five queries in all,
-    however many countries (a confirmed import reads every page it touches, twice)."""
+    however many countries (a confirmed import reads every page it touches, twice).
+    Records are read as values, not model instances: a full profile has some hundred, and
+    their instances cost more than composing the lines."""
     countries = list(countries)
     sections: dict[int, dict[int, YearSection]] = {pk: {} for pk in countries}
+    years = ForumYears()
 
     def section_for(country_id: int, forum_year: ForumYear) -> YearSection:
         return sections[country_id].setdefault(forum_year.pk, YearSection(forum_year=forum_year))
 
-    attendances = Attendance.objects.filter(country__in=countries).select_related("forum_year")
-    for attendance in attendances.order_by("pk"):
-        section = section_for(attendance.country_id, attendance.forum_year)
-        section.attendance.extend(attendance.lines)
-        section.contribution_recorded = attendance.contribution_recorded
-
-    roles = RoundtableRole.objects.filter(country__in=countries).select_related(
-        "forum_year", "roundtable"
+    attendances = (
+        Attendance.objects.filter(country__in=countries)
+        .order_by("pk")
+        .values_list(
+            "country_id",
+            "attended_meeting",
+            "attended_prep_meetings",
+            "attended_summit",
+            "contribution_recorded",
+            *YEAR_COLUMNS,
+        )
     )
-    for role in sorted(roles, key=roundtable_sort_key):
-        section_for(role.country_id, role.forum_year).roundtable_roles.append(role.line)
+    for country_id, meeting, prep_meetings, summit, recorded, *year in attendances:
+        section = section_for(country_id, years.of(year))
+        section.attendance.extend(attendance_lines(meeting, prep_meetings, summit))
+        section.contribution_recorded = recorded
+
+    roles = RoundtableRole.objects.filter(country__in=countries).values_list(
+        "country_id",
+        "pk",
+        "role",
+        "roundtable__number",
+        "roundtable__title",
+        "session",
+        *YEAR_COLUMNS,
+    )
+    for country_id, _pk, role, number, title, session, *year in sorted(
+        roles, key=lambda row: roundtable_sort_key(row[1], row[3])
+    ):
+        section_for(country_id, years.of(year)).roundtable_roles.append(
+            roundtable_role_line(role, number, title, session)
+        )
 
     by_year = defaultdict(list)
     meeting_years: dict[int, ForumYear] = {}
@@ -280,20 +376,31 @@ def country_profiles(countries: Iterable[int]) -> dict[int, list[YearSection]]:
             thematic_lines(year_participations)
         )
 
-    contributions = Contribution.objects.filter(country__in=countries).select_related("forum_year")
-    for contribution in contributions.order_by("pk"):
-        section_for(contribution.country_id, contribution.forum_year).contributions.append(
-            contribution.line
-        )
+    contributions = (
+        Contribution.objects.filter(country__in=countries)
+        .order_by("pk")
+        .values_list("country_id", "pk", "amount", "currency", "earmarked", "note", *YEAR_COLUMNS)
+    )
+    for country_id, pk, amount, currency, earmarked, note, *year in contributions:
+        section = section_for(country_id, years.of(year))
+        line = contribution_line(amount, currency, earmarked, note)
+        section.contributions.append(line)
+        if amount is not None:
+            section.charted.append(ChartedContribution(pk, amount, currency, line))
 
     # The chairs of every year shown, in one query, on the ForumYear objects the pages use.
     forum_years = [section.forum_year for by_pk in sections.values() for section in by_pk.values()]
+    # A chair is a link: its name, slug and code are what the page uses of it.
     chairs = defaultdict(list)
-    through = ForumYear.chairs.through.objects.filter(
-        forumyear_id__in={year.pk for year in forum_years}
-    ).select_related("country")
-    for link in through.order_by("country__name"):
-        chairs[link.forumyear_id].append(link.country)
+    through = (
+        ForumYear.chairs.through.objects.filter(forumyear_id__in={year.pk for year in forum_years})
+        .order_by("country__name")
+        .values_list(
+            "forumyear_id", "country_id", "country__name", "country__slug", "country__iso2"
+        )
+    )
+    for year_pk, pk, name, slug, iso2 in through:
+        chairs[year_pk].append(Country(pk=pk, name=name, slug=slug, iso2=iso2))
     for year in forum_years:
         year.chair_countries = chairs[year.pk]
 

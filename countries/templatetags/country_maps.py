@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from countries import maps
 from countries.models import Country, ForumYear
+from countries.profile import YearSection
 
 register = template.Library()
 
@@ -88,5 +89,6 @@ def locator_map(country: Country) -> dict[str, Any]:
 
 
 @register.inclusion_tag("includes/_contribution_charts.html")
-def contribution_charts(country: Country) -> dict[str, Any]:
-    return {"country": country, "series": maps.contribution_series(country)}
+def contribution_charts(sections: list[YearSection]) -> dict[str, Any]:
+    """The charts of a country's profile (`sections`, country_profile)."""
+    return {"series": maps.contribution_series(sections)}

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse, set_script_prefix
 from django.utils import translation
 
-from countries.links import choice_labels, country_url
+from countries.links import choice_labels, country_url, forum_year_url
 from countries.models import RoundtableRole
 
 
@@ -35,3 +35,10 @@ def test_choice_labels_are_get_display_in_each_language(language, morocco):
     role = RoundtableRole(country=morocco, role=RoundtableRole.Role.COORDINATOR)
     with translation.override(language):
         assert choice_labels(RoundtableRole.Role)["coordinator"] == role.get_role_display()
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+@pytest.mark.parametrize("label", ["2018", "2013-2014", "2019 bis", "é?&"])
+def test_forum_year_url_is_reverse_in_each_language(language, label):
+    with translation.override(language):
+        assert forum_year_url(label) == reverse("countries:forum_year", kwargs={"label": label})

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from countries.maps import SMALL_AREA, contribution_series, world_paths
 from countries.models import Attendance, ForumYear
+from countries.profile import country_profile
 from tests.factories import (
     AttendanceFactory,
     ContributionFactory,
@@ -162,7 +163,7 @@ def test_contribution_chart_and_table_by_year_and_currency(client, morocco):
     ContributionFactory(country=morocco, forum_year=y2018, amount=Decimal("207622"))
     ContributionFactory(country=morocco, forum_year=y2018, amount=Decimal("1000"), currency="EUR")
     ContributionFactory(country=morocco, forum_year=y2018, amount=None, currency="", note="Kind")
-    series = contribution_series(morocco)
+    series = contribution_series(country_profile(morocco))
     assert [(s.currency, [(y.label, y.amount) for y in s.years]) for s in series] == [
         ("EUR", [("2018", 1000)]),
         ("USD", [("2016", 50000), ("2018", 255964)]),

@@ -5,6 +5,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from countries.models import (
     Contribution,
@@ -147,6 +148,71 @@ def test_country_profile_orders_years_and_roundtables(morocco):
     assert sections[0].contributions == []
     numbers = [line.split(" ")[4] for line in sections[1].roundtable_roles]
     assert numbers == ["1.2", "1.10", "3.1"]
+
+
+def test_country_profile_composes_the_lines_that_the_records_have(morocco):
+    """The profile reads records as values: its lines are the models' own `line`/`lines`,
+    for every kind of roundtable role and contribution."""
+    year = ForumYearFactory(label="2012", sort_year=2012)
+    attendance = AttendanceFactory(
+        country=morocco, forum_year=year, attended_meeting=True, attended_prep_meetings=True
+    )
+    roles = [
+        RoundtableRoleFactory(country=morocco, forum_year=year, roundtable__forum_year=year),
+        RoundtableRoleFactory(
+            country=morocco,
+            forum_year=year,
+            roundtable=RoundtableFactory(forum_year=year, number=""),
+        ),
+        RoundtableRoleFactory(
+            country=morocco,
+            forum_year=year,
+            roundtable=None,
+            role=RoundtableRole.Role.COORDINATOR,
+            session="the Roundtable Team Consultations",
+        ),
+        RoundtableRoleFactory(
+            country=morocco,
+            forum_year=year,
+            roundtable=None,
+            role=RoundtableRole.Role.NO_PARTICIPATION,
+        ),
+    ]
+    contributions = [
+        ContributionFactory(country=morocco, forum_year=year, note="Left-over"),
+        ContributionFactory(
+            country=morocco, forum_year=year, amount=None, currency="", note="In kind"
+        ),
+        ContributionFactory(
+            country=morocco, forum_year=year, earmarked=Contribution.Earmarked.UNKNOWN
+        ),
+    ]
+    [section] = country_profile(morocco)
+    assert section.attendance == attendance.lines
+    assert sorted(section.roundtable_roles) == sorted(role.line for role in roles)
+    assert section.contributions == [contribution.line for contribution in contributions]
+    assert [charted.line for charted in section.charted] == [
+        contributions[0].line,
+        contributions[2].line,
+    ]
+
+
+def test_meeting_lines_are_in_each_request_language_in_turn(morocco):
+    """The phrases are translated once per language: never the first language asked for."""
+    year = ForumYearFactory(label="2011", sort_year=2011)
+    meeting = ThematicMeetingFactory(
+        forum_year=year, title="Managing Migration", start_date=D(2011, 6, 14), end_date=None
+    )
+    ThematicMeetingParticipationFactory(meeting=meeting, country=morocco, role="co_chair")
+    lines = {}
+    for language in ["en", "fr", "es", "en"]:
+        with translation.override(language):
+            [section] = country_profile(morocco)
+            lines.setdefault(language, set()).update(section.thematic_meetings)
+    assert lines["en"] == {
+        f'Co-Chair in Thematic Meeting on "Managing Migration" on 14 June 2011 in {meeting.city}.'
+    }
+    assert "juin" in lines["fr"].pop() and "junio" in lines["es"].pop()
 
 
 @pytest.mark.django_db

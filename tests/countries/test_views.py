@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -209,15 +210,62 @@ class TestCountryDetail:
         small = CountryFactory()
         self.build_profile(small, years=1)
         self.build_profile(morocco, years=10)
-        # 8, 1 for the ids of the country's practices (practice_tags.country_practices), and
-        # 2 for the maps: the locator map's neighbours, the contributions chart.
-        with django_assert_num_queries(11) as small_queries:
+        # 8, 1 for the ids and dates of the country's practices (practice_tags), and
+        # 1 for the locator map's neighbours (the contributions chart is the profile's).
+        with django_assert_num_queries(10) as small_queries:
             small_html = client.get(small.get_absolute_url()).content.decode()
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(10):
             big_html = client.get(morocco.get_absolute_url()).content.decode()
         assert small_html.count('class="forum-year"') == 1
         assert big_html.count('class="forum-year"') == 10
-        assert len(small_queries.captured_queries) == 11
+        assert len(small_queries.captured_queries) == 10
+
+
+class TestYearSectionsBuiltInPython:
+    """The parts of a year's section that the country page builds in Python (the year's
+    chairs and summit, its lines) escape what the records hold, as the template would."""
+
+    @pytest.fixture
+    def year(self, morocco):
+        year = ForumYearFactory(
+            label="2018",
+            sort_year=2018,
+            summit_city="Rabat <&> Salé",
+            summit_start=None,
+            summit_end=None,
+        )
+        year.chairs.add(
+            CountryFactory(name="Chair <b>&</b> One", slug="chair-one"),
+            CountryFactory(name="Another Chair", slug="another-chair"),
+        )
+        AttendanceFactory(country=morocco, forum_year=year)
+        RoundtableRoleFactory(
+            country=morocco, roundtable__forum_year=year, roundtable__title="<i>Jobs</i> & skills"
+        )
+        ContributionFactory(country=morocco, forum_year=year, amount=None, note="<kind> & cash")
+        return year
+
+    def test_chairs_summit_and_lines_are_escaped(self, client, morocco, year):
+        html = client.get(morocco.get_absolute_url()).content.decode()
+        assert (
+            '<p class="year-meta"><span>Co-chairs: <a href="/countries/another-chair/">Another '
+            'Chair</a>, <a href="/countries/chair-one/">Chair &lt;b&gt;&amp;&lt;/b&gt; One</a>'
+            "</span> <span>Summit: Rabat &lt;&amp;&gt; Salé</span></p>"
+        ) in html
+        assert "&quot;&lt;i&gt;Jobs&lt;/i&gt; &amp; skills&quot;</li>" in html
+        assert "<ul><li>&lt;kind&gt; &amp; cash</li></ul>" in html
+        assert "<b>" not in html and "<i>" not in html and "<kind>" not in html
+
+    def test_the_forum_year_page_shows_the_same_chairs_and_summit(self, client, morocco, year):
+        year.summit_start, year.summit_end = datetime.date(2018, 12, 5), None
+        year.save()
+        page = client.get(year.get_absolute_url()).content.decode()
+        profile = client.get(morocco.get_absolute_url()).content.decode()
+        meta = re.findall(r'<p class="year-meta">.*?</p>', page)
+        assert meta == re.findall(r'<p class="year-meta">.*?</p>', profile)
+        assert meta[0].endswith(
+            "<span>Summit: Rabat &lt;&amp;&gt; Salé, 5 December 2018</span></p>"
+        )
 
 
 class TestForumYears:

@@ -9,8 +9,10 @@ import pytest
 from django.template import Context, Template
 
 from countries.profile import countries_shown_with, profile_lines
+from practices import profile
 from practices.models import PracticeSubmission
 from practices.profile import PRACTICES_SECTION, country_practice_lines
+from practices.templatetags.practice_tags import country_practices
 from tests.factories import CountryFactory, PracticeFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +52,16 @@ def test_country_practices_tag_lists_the_published_ones_newest_first(morocco):
 
     assert "Pending" not in html
     assert html.index("Newer") < html.index("Older")
+
+
+def test_country_practices_tag_picks_the_newest_as_the_database_orders_them(morocco):
+    """The tag picks the newest in Python (newest_first_key): in NEWEST_FIRST's order, dates
+    equal or missing included, and counts every published one."""
+    D = datetime.date
+    for published_on in [None, D(2020, 5, 1), D(2021, 1, 1), D(2020, 5, 1), None, D(2019, 12, 31)]:
+        PracticeFactory(countries=[morocco], published_on=published_on)
+    PracticeFactory(countries=[CountryFactory()], published_on=D(2030, 1, 1))  # not Morocco's
+    context = country_practices(morocco, limit=5)
+    expected = list(profile.country_practices(morocco)[:5])
+    assert [practice.pk for practice in context["practices"]] == [p.pk for p in expected]
+    assert context["total"] == 6
