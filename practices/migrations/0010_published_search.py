@@ -39,6 +39,11 @@ CREATE TABLE practices_publishedsearch (
 );
 CREATE INDEX practices_publishedsearch_vector ON practices_publishedsearch
     USING gin (search_vector);
+-- The list without a keyword reads every row: from this index (an index-only scan, 28 MB
+-- at 95,000 practices) rather than the table and its vectors (85 MB).
+CREATE INDEX practices_publishedsearch_covering ON practices_publishedsearch
+    (published_on DESC NULLS LAST, practice_id DESC)
+    INCLUDE (title, submitted_on, forum_year_id, country_ids, theme_ids, regions);
 
 CREATE FUNCTION practices_publishedsearch_refresh(practice_ids bigint[]) RETURNS void
 LANGUAGE sql AS $$
