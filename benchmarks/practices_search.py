@@ -94,7 +94,7 @@ def report(runs: int, cold_runs: int, out: Callable[[str], None] = print) -> Non
     )
     out(
         f"{'scenario':<34}{'results':>9}{'warm p50':>10}{'warm p95':>10}{'cold p50':>10}"
-        f"{'cold p95':>10}{'warm p95/baseline':>19}"
+        f"{'cold p95':>10}{'warm p95/baseline':>19}{'queries cold/warm':>19}"
     )
     baseline = None
     for label, query in SCENARIOS:
@@ -106,6 +106,7 @@ def report(runs: int, cold_runs: int, out: Callable[[str], None] = print) -> Non
             f"{label:<34}{results:>9,}{statistics.median(warm):>10.1f}{warm_p95:>10.1f}"
             f"{statistics.median(cold):>10.1f}{percentile(cold, 0.95):>10.1f}"
             f"{warm_p95 / baseline:>18.2f}x"
+            f"{query_count(client, query, cold=True):>15}/{query_count(client, query, cold=False)}"
         )
     out("(milliseconds per whole request)")
 

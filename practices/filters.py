@@ -7,21 +7,13 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db import connections, transaction
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    ExpressionWrapper,
-    Q,
-    QuerySet,
-    When,
-)
+from django.db.models import Count, QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import collation_key, country_name
 from countries.models import Country, ForumYear
-from practices.models import PracticeQuerySet, PracticeSubmission, Theme, search_rank
+from practices.models import SEARCH_CONFIG, PracticeQuerySet, PracticeSubmission, Theme
 
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 PracticeCountry = PracticeSubmission.countries.through
@@ -58,39 +50,41 @@ class SearchSummary:
     facets: dict[str, list[FacetChoice]]
 
 
-# PracticeFilter.summary's one query. `matched`: the practices that pass the keyword and the
-# filters without facets, with their forum year, sort keys and a flag per faceted filter
-# chosen, read once (MATERIALIZED), less those that fail two filters or more (in no facet
-# and no result); `located`: their countries and regions, joined once for both facets.
-# Regions count practices, not links: distinct pairs first (hashed), so that nothing is
-# sorted.
+# PracticeFilter.summary's one query, over `practices_publishedsearch` (migration 0010: one
+# narrow row per published practice, its countries and themes as id arrays). `matched`: the
+# practices that pass the keyword and the filters without facets, with their forum year,
+# links, sort keys and a flag per faceted filter chosen, read once (MATERIALIZED), less those
+# that fail two filters or more (in no facet and no result). Each facet counts the rows that
+# pass every filter but its own, from their arrays (unnested in the select list, which
+# PostgreSQL does far faster than a join per row); `regions` holds each region once.
 SUMMARY_SQL = """
-WITH {matched},
-located AS MATERIALIZED (
-  SELECT matched.id, link.country_id, country.region{flag_columns}
-  FROM matched
-  JOIN {practice_country} AS link ON link.practicesubmission_id = matched.id
-  JOIN {country_table} AS country ON country.id = link.country_id
+WITH matched AS MATERIALIZED (
+  SELECT entry.practice_id AS id, entry.forum_year_id AS forum_year, entry.country_ids,
+    entry.theme_ids, entry.regions{columns}
+  FROM practices_publishedsearch AS entry
+  WHERE {where}
 )
 SELECT
   (SELECT count(*) FROM matched WHERE {results}),
   (SELECT coalesce(json_agg(page.id), '[]') FROM (
-    SELECT matched.id FROM matched WHERE {results} ORDER BY {order} LIMIT %s
+    SELECT matched.id FROM matched WHERE {results} ORDER BY {order} LIMIT %(limit)s
   ) AS page),
   (SELECT coalesce(
      json_agg(json_build_array(country.iso3, country.iso2, country.name, counts.n)), '[]'
    ) FROM (
-    SELECT country_id, count(*) AS n FROM located WHERE {country} GROUP BY country_id
+    SELECT country_id, count(*) AS n FROM (
+      SELECT unnest(matched.country_ids) AS country_id FROM matched WHERE {country}
+    ) AS links GROUP BY country_id
   ) AS counts JOIN {country_table} AS country ON country.id = counts.country_id),
-  (SELECT coalesce(json_agg(json_build_array(pairs.region, pairs.n)), '[]') FROM (
+  (SELECT coalesce(json_agg(json_build_array(counts.region, counts.n)), '[]') FROM (
     SELECT region, count(*) AS n FROM (
-      SELECT DISTINCT id, region FROM located WHERE region <> '' AND {region}
-    ) AS distinct_pairs GROUP BY region
-  ) AS pairs),
+      SELECT unnest(matched.regions) AS region FROM matched WHERE {region}
+    ) AS links GROUP BY region
+  ) AS counts),
   (SELECT coalesce(json_agg(json_build_array(counts.theme_id, counts.n)), '[]') FROM (
-    SELECT link.theme_id, count(*) AS n
-    FROM matched JOIN {practice_theme} AS link ON link.practicesubmission_id = matched.id
-    WHERE {theme} GROUP BY link.theme_id
+    SELECT theme_id, count(*) AS n FROM (
+      SELECT unnest(matched.theme_ids) AS theme_id FROM matched WHERE {theme}
+    ) AS links GROUP BY theme_id
   ) AS counts),
   (SELECT coalesce(json_agg(json_build_array(year.label, year.sort_year, counts.n)), '[]')
    FROM (
@@ -99,26 +93,28 @@ SELECT
   ) AS counts JOIN {forum_year_table} AS year ON year.id = counts.forum_year)
 """
 SUMMARY_WORK_MEM = "64MB"
+SEARCH_MATCH = "websearch_to_tsquery(%(config)s::regconfig, %(keyword)s)"
 
-
-def matched_ctes(matched_sql: str, flags: list[str]) -> str:
-    """The `matched` CTE of SUMMARY_SQL. With two filters or more, the practices that fail
-    two or more are left out (they are in no facet and no result), from a first CTE that
-    evaluates each flag once (a condition on an inlined CTE would evaluate them again)."""
-    if len(flags) < 2:
-        return f"matched AS MATERIALIZED ({matched_sql})"
-    failed = " + ".join(f"(NOT {flag})::int" for flag in flags)
-    return (
-        f"candidates AS MATERIALIZED ({matched_sql}), "
-        f"matched AS MATERIALIZED (SELECT * FROM candidates WHERE {failed} <= 1)"
-    )
-
+# A practice row of `practices_publishedsearch` passes a faceted filter (the chosen values
+# are the query's parameters of the same name).
+SUMMARY_FLAGS = {
+    "country": "entry.country_ids && %(country)s::bigint[]",
+    "region": "%(region)s = ANY(entry.regions)",
+    "theme": "entry.theme_ids && %(theme)s::bigint[]",
+    "forum_year": "entry.forum_year_id IS NOT DISTINCT FROM %(forum_year)s",
+}
+# ... and the filters without facets (the submitted years as the ORM's year__gte/__lte).
+SUMMARY_CONDITIONS = {
+    "keyword": f"entry.search_vector @@ {SEARCH_MATCH}",
+    "submitted_from": "entry.submitted_on >= make_date(%(submitted_from)s, 1, 1)",
+    "submitted_to": "entry.submitted_on <= make_date(%(submitted_to)s, 12, 31)",
+}
 
 # The sort keys `matched` carries and the ORDER BY over them, as PracticeQuerySet orders
-# (by_relevance, newest_first, by_title).
+# (by_relevance, newest_first, by_title). Relevance is added apart: ranked for results only.
 SUMMARY_ORDER = {
     Sort.RELEVANCE: (
-        ("relevance", "published_on"),
+        ("published_on",),
         "matched.relevance DESC, matched.published_on DESC NULLS LAST, matched.id DESC",
     ),
     Sort.NEWEST: (("published_on",), "matched.published_on DESC NULLS LAST, matched.id DESC"),
@@ -278,75 +274,62 @@ class PracticeFilter(django_filters.FilterSet):
     # The result count, first results and facets of a search in one PostgreSQL query.
 
     def summary(self, limit: int) -> SearchSummary:
-        """The number of results, the ids of the first `limit` in order, and the facets, from
-        one query that evaluates the keyword match once on PostgreSQL (elsewhere, SQLite,
-        one query each).
+        """The number of results, the ids of the first `limit` in order, and the facets of a
+        search among the published practices (the list's queryset), from one query on
+        PostgreSQL (elsewhere, SQLite, one query each).
 
-        A broad keyword matches most practices, and its match is a scan of every practice's
-        search vector: counted, ranked and faceted by separate queries, it was scanned six
-        times. Here the practices that pass the keyword and the filters without facets are
-        read once into a materialized CTE, with a flag for each faceted filter chosen; the
-        results are the rows with every flag, and each facet counts the rows with every
-        flag but its own, through the link tables alone.
+        A broad keyword matches most practices: counted, ranked and faceted by separate
+        queries over the practice table (1.5 KB a row) and its link tables, its matches were
+        read six times. Here they are read once, from the narrow copy of the published
+        practices that migration 0010 keeps (`practices_publishedsearch`), into a
+        materialized CTE with a flag for each faceted filter chosen; the results are the
+        rows with every flag, and each facet counts the rows with every flag but its own,
+        from the rows' arrays of country and theme ids.
         """
         using = self.queryset.db
         if connections[using].vendor != "postgresql":
             ids = list(self.qs.values_list("pk", flat=True)[:limit])
             total = len(ids) if len(ids) < limit else self.qs.count()
             return SearchSummary(total=total, ids=ids, facets=self.facets())
-        matched = self._narrow(self.queryset, without=FACETED)
-        conditions = {
-            f"{name}_ok": self._condition(name, value)
-            for name, value in self.selected.items()
-            if name in FACETED
-        }
-        flags = {
-            flag: ExpressionWrapper(condition, output_field=BooleanField())
-            for flag, condition in conditions.items()
-        }
+        params = self._summary_parameters(limit)
+        flags = {name: SUMMARY_FLAGS[name] for name in FACETED if name in params}
+
+        def passes(*facet: str) -> str:
+            """Rows counted by `facet` (all of them with none): each other filter passed."""
+            shown = [f"{name}_ok" for name in flags if name not in facet]
+            return " AND ".join(shown) or "TRUE"
+
+        sort_fields, order = SUMMARY_ORDER[self.sort]
+        columns = [f"entry.{field}" for field in sort_fields]
+        columns += [f"{condition} AS {name}_ok" for name, condition in flags.items()]
         if self.sort == Sort.RELEVANCE:
             # Ranked only where it orders: the results. Ranking reads every match's vector,
             # and the filters may leave a few hundred of 80,000 matches.
-            results = Q(*conditions.values())
-            matched = matched.annotate(
-                relevance=Case(When(results, then=search_rank(self.keyword)))
-                if conditions
-                else search_rank(self.keyword)
-            )
-        sort_fields, order = SUMMARY_ORDER[self.sort]
-        matched = matched.order_by().values("id", "forum_year", *sort_fields, **flags)
-        matched_sql, params = matched.query.get_compiler(using=using).as_sql()
-
-        def where(*facet: str) -> str:
-            """Rows counted by `facet` (all of them with none): each other filter passed."""
-            shown = [flag for flag in flags if flag.removesuffix("_ok") not in facet]
-            return " AND ".join(shown) or "TRUE"
-
-        tables = {
-            name: connections[using].ops.quote_name(model._meta.db_table)
-            for name, model in [
-                ("country_table", Country),
-                ("forum_year_table", ForumYear),
-                ("practice_country", PracticeCountry),
-                ("practice_theme", PracticeTheme),
-            ]
-        }
+            rank = f"ts_rank(entry.search_vector, {SEARCH_MATCH})"
+            if flags:
+                rank = f"CASE WHEN {' AND '.join(flags.values())} THEN {rank} END"
+            columns.append(f"{rank} AS relevance")
+        where = [condition for name, condition in SUMMARY_CONDITIONS.items() if name in params]
+        if len(flags) >= 2:
+            where.append(" + ".join(f"(NOT {flag})::int" for flag in flags.values()) + " <= 1")
+        quote = connections[using].ops.quote_name
         sql = SUMMARY_SQL.format(
-            matched=matched_ctes(matched_sql, list(flags)),
-            flag_columns="".join(f", matched.{flag}" for flag in flags),
-            results=where(),
+            columns="".join(f", {column}" for column in columns),
+            where=" AND ".join(where) or "TRUE",
+            results=passes(),
             order=order,
-            country=where("country"),
-            region=where("region"),
-            theme=where("theme"),
-            forum_year=where("forum_year"),
-            **tables,
+            country=passes("country"),
+            region=passes("region"),
+            theme=passes("theme"),
+            forum_year=passes("forum_year"),
+            country_table=quote(Country._meta.db_table),
+            forum_year_table=quote(ForumYear._meta.db_table),
         )
         # Enough memory to hash the matches and their links without spilling to disk
         # (PostgreSQL's default 4 MB: the region facet sorted on disk).
         with transaction.atomic(using=using), connections[using].cursor() as cursor:
             cursor.execute(f"SET LOCAL work_mem = '{SUMMARY_WORK_MEM}'")
-            cursor.execute(sql, [*params, limit])
+            cursor.execute(sql, params)
             total, ids, countries, regions, themes, years = cursor.fetchone()
         return SearchSummary(
             total=total,
@@ -359,13 +342,20 @@ class PracticeFilter(django_filters.FilterSet):
             },
         )
 
-    def _condition(self, name: str, value: Any) -> Q:
-        """A practice passes filter `name` with `value`. An IN over the link table rather
-        than EXISTS: PostgreSQL hashes its rows once instead of probing the table again for
-        each of tens of thousands of practices."""
-        if name == "forum_year":
-            return Q(forum_year=value)
-        return Q(pk__in=LINKS[name](value).values("practicesubmission"))
+    def _summary_parameters(self, limit: int) -> dict[str, Any]:
+        """SUMMARY_SQL's parameters: `limit`, the search configuration, and each chosen
+        filter's value as the query compares it (ids, a region, years, the keyword)."""
+        params: dict[str, Any] = {"limit": limit, "config": SEARCH_CONFIG}
+        for name, value in self.selected.items():
+            if name in ("country", "theme"):
+                params[name] = [item.pk for item in value]
+            elif name == "forum_year":
+                params[name] = value.pk
+            elif name == "q":
+                params["keyword"] = value
+            elif name != "sort":
+                params[name] = value
+        return params
 
     # Facets: one aggregate query per filter, whatever the number of choices.
 
