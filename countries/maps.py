@@ -16,6 +16,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -100,15 +101,9 @@ def world_map(
     on hover. Filled countries are drawn last, so that their markers lie on top."""
     shapes = []
     for country in countries:
-        level = levels.get(country.pk, 0)
-        extra = titles.get(country.pk)
-        shapes.append(
-            country_shape(
-                country,
-                level=level,
-                title=f"{country.local_name}: {extra}" if extra else country.local_name,
-            )
-        )
+        name, extra = country.local_name, titles.get(country.pk)
+        title = f"{name}: {extra}" if extra else name
+        shapes.append(country_shape(country, level=levels.get(country.pk, 0), title=title))
     shapes.sort(key=lambda shape: shape.level)
     return {
         "map_id": map_id,
@@ -116,7 +111,7 @@ def world_map(
         "view_box": f"0 0 {MAP_WIDTH:g} {MAP_HEIGHT:g}",
         "sphere": sphere_path(),
         "outlines": outlines_svg(shapes),
-        "markers": [shape for shape in shapes if shape.marker],
+        "markers": markers_svg(shapes),
         "legend": legend,
     }
 
@@ -144,6 +139,34 @@ def outlines_svg(shapes: Sequence[MapShape]) -> SafeString:
         )
         + "\n"
         + land
+    )
+
+
+def markers_svg(shapes: Sequence[MapShape]) -> SafeString:
+    """The small states' markers as titled SVG circles, in one piece rather than a template
+    loop each. Numbers are localized as the template wrote them (`{{ shape.marker.0 }}`)."""
+    return mark_safe(
+        "".join(
+            f'<circle class="c{shape.level}{" marked" if shape.level else ""}" '
+            f'cx="{localize(shape.marker[0])}" cy="{localize(shape.marker[1])}" '
+            f'r="{localize(shape.marker_radius)}"><title>{escape(shape.title)}</title></circle>'
+            for shape in shapes
+            if shape.marker
+        )
+    )
+
+
+def country_list_html(listed: Iterable[tuple[str, str, str | None]]) -> SafeString:
+    """The list beside a map: `<li><a href="url">name</a> <span class="muted">(note)</span></li>`
+    for each (url, name, note), without the note when there is none; in one piece, as the
+    forum-year map lists some 250 countries."""
+    return mark_safe(
+        "".join(
+            f'<li><a href="{escape(url)}">{escape(name)}</a>'
+            + (f' <span class="muted">({escape(note)})</span>' if note else "")
+            + "</li>"
+            for url, name, note in listed
+        )
     )
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from countries import maps
+from countries.links import country_url_maker
 from countries.models import Country, ForumYear
 
 register = template.Library()
@@ -39,10 +40,11 @@ def participation_map(countries: Iterable[Country], *, title: str) -> dict[str, 
         title=title,
         map_id="participation-map",
     )
-    context["listed"] = [
-        {"country": country, "url": country.get_absolute_url(), "note": years[country.pk]}
+    country_url = country_url_maker()
+    context["list_items"] = maps.country_list_html(
+        (country_url(country.slug), country.local_name, years[country.pk])
         for country in taking_part
-    ]
+    )
     context["list_summary"] = ngettext(
         "The %(count)d country on the map that took part, with its forum years",
         "The %(count)d countries on the map that took part, with their forum years",
@@ -58,12 +60,11 @@ def forum_year_map(
     """The countries with an attendance record for the year filled; the list after the map
     links each to its page's section on the year."""
     attending = list(attending)
+    attended = _("attended %(year)s") % {"year": forum_year.label}
     context = maps.world_map(
         countries=countries,
         levels={country.pk: 4 for country in attending},
-        titles={
-            country.pk: _("attended %(year)s") % {"year": forum_year.label} for country in attending
-        },
+        titles={country.pk: attended for country in attending},
         legend=[
             maps.LegendEntry(0, _("No attendance recorded this year")),
             maps.LegendEntry(4, _("Attended this year")),
@@ -71,10 +72,11 @@ def forum_year_map(
         title=title,
         map_id="forum-year-map",
     )
-    context["listed"] = [
-        {"country": country, "url": f"{country.get_absolute_url()}#year-{forum_year.label}"}
+    country_url = country_url_maker()
+    context["list_items"] = maps.country_list_html(
+        (f"{country_url(country.slug)}#year-{forum_year.label}", country.local_name, None)
         for country in attending
-    ]
+    )
     context["list_summary"] = ngettext(
         "The %(count)d country on the map", "The %(count)d countries on the map", len(attending)
     ) % {"count": len(attending)}
