@@ -20,7 +20,7 @@ from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from core.i18n import country_name
+from core.i18n import country_name, country_namer
 from countries.cartography import MAP_HEIGHT, MAP_WIDTH, project
 from countries.models import Contribution, Country
 
@@ -53,7 +53,6 @@ class MapShape:
     """One country as the map draws it: its outline (`d`, may be empty when the 1:110m data
     has none), a marker when it is small, and its fill level (0: none)."""
 
-    name: str
     title: str
     d: str
     level: int
@@ -78,7 +77,6 @@ def country_shape(country: Country, *, level: int, title: str) -> MapShape:
         x, y = project(float(country.longitude), float(country.latitude))
         marker = (round(x, 1), round(y, 1))
     return MapShape(
-        name=country.local_name,
         title=title,
         d=shape["d"] if shape else "",
         level=level,
@@ -99,11 +97,11 @@ def world_map(
     """The context of `includes/_world_map.svg.html`: every country's outline, filled at
     `levels[country.pk]` (a legend level; absent: 0), its name (and `titles[country.pk]`)
     on hover. Filled countries are drawn last, so that their markers lie on top."""
-    shapes = []
+    shapes, name_of = [], country_namer()
     for country in countries:
-        name, extra = country.local_name, titles.get(country.pk)
-        title = f"{name}: {extra}" if extra else name
-        shapes.append(country_shape(country, level=levels.get(country.pk, 0), title=title))
+        name, extra = name_of(country.iso2, country.name), titles.get(country.pk)
+        hover = f"{name}: {extra}" if extra else name
+        shapes.append(country_shape(country, level=levels.get(country.pk, 0), title=hover))
     shapes.sort(key=lambda shape: shape.level)
     return {
         "map_id": map_id,
@@ -220,7 +218,6 @@ def locator_map(country: Country) -> dict[str, Any]:
     }
     neighbours = [
         MapShape(
-            name=names.get(iso3, paths[iso3]["name"]),
             title=names.get(iso3, paths[iso3]["name"]),
             d=paths[iso3]["d"],
             level=0,

@@ -10,7 +10,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
-from core.i18n import by_local_name
+from core.i18n import by_local_name, country_namer
 from core.pagination import ForgivingPaginationMixin
 from countries.filters import CountryFilter
 from countries.links import choice_labels, country_url_maker
@@ -103,10 +103,10 @@ class ForumYearDetailView(DetailView):
 
 def country_links_html(countries: Iterable[Country]) -> dict[int, str]:
     """`<a href="country page">name</a>`, escaped, in the active language, by country pk."""
-    country_url = country_url_maker()
+    country_url, name_of = country_url_maker(), country_namer()
     links = {}
     for country in countries:
-        url, name = escape(country_url(country.slug)), escape(country.local_name)
+        url, name = escape(country_url(country.slug)), escape(name_of(country.iso2, country.name))
         links[country.pk] = f'<a href="{url}">{name}</a>'
     return links
 

@@ -10,6 +10,7 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.i18n import country_namer
 from countries import maps
 from countries.links import country_url_maker
 from countries.models import Country, ForumYear
@@ -40,9 +41,9 @@ def participation_map(countries: Iterable[Country], *, title: str) -> dict[str, 
         title=title,
         map_id="participation-map",
     )
-    country_url = country_url_maker()
+    country_url, name_of = country_url_maker(), country_namer()
     context["list_items"] = maps.country_list_html(
-        (country_url(country.slug), country.local_name, years[country.pk])
+        (country_url(country.slug), name_of(country.iso2, country.name), years[country.pk])
         for country in taking_part
     )
     context["list_summary"] = ngettext(
@@ -72,9 +73,13 @@ def forum_year_map(
         title=title,
         map_id="forum-year-map",
     )
-    country_url = country_url_maker()
+    country_url, name_of = country_url_maker(), country_namer()
     context["list_items"] = maps.country_list_html(
-        (f"{country_url(country.slug)}#year-{forum_year.label}", country.local_name, None)
+        (
+            f"{country_url(country.slug)}#year-{forum_year.label}",
+            name_of(country.iso2, country.name),
+            None,
+        )
         for country in attending
     )
     context["list_summary"] = ngettext(

@@ -69,6 +69,12 @@ def test_small_states_are_those_without_a_visible_outline():
     assert paths["MAR"]["area"] > SMALL_AREA and paths["FRA"]["area"] > SMALL_AREA
 
 
+MAP_TITLES = {
+    "home": "Countries that have taken part in the GFMD, by number of forum years attended",
+    "forum_year": "Countries with attendance records this year",
+}
+
+
 @pytest.mark.parametrize("page", ["home", "forum_year"])
 def test_a_world_map_is_one_image_one_tab_stop_without_links(client, world, page):
     url = "/" if page == "home" else reverse("countries:forum_year", kwargs={"label": "2012"})
@@ -79,7 +85,8 @@ def test_a_world_map_is_one_image_one_tab_stop_without_links(client, world, page
     (svg,) = svgs(html, "world-map")
     assert svg.get("role") == "img" and svg.get("tabindex") == "0"
     title = svg.find(f"{SVG}title")
-    assert svg.get("aria-labelledby") == title.get("id") and title.text
+    assert svg.get("aria-labelledby") == title.get("id")
+    assert title.text == MAP_TITLES[page]
     # Every country has a name on hover: an outline or a marker with its title.
     names = {t.split(":")[0] for t in [*titled(svg, "path"), *titled(svg, "circle")]}
     assert {"Morocco", "Malta", "France", "Tuvalu"} <= names
