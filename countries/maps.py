@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from django.utils import numberformat
 from django.utils.formats import get_format
@@ -71,7 +71,20 @@ def fill_level(value: int, thresholds: Sequence[int]) -> int:
     return level
 
 
-def country_shape(country: Country, *, level: int, title: str) -> MapShape:
+class MappedCountry(Protocol):
+    """What a map reads of a country: a Country, or a row of these values (the forum-year
+    page reads every country's as a row, not a model instance)."""
+
+    pk: int
+    slug: str
+    iso2: str
+    iso3: str
+    name: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+
+
+def country_shape(country: MappedCountry, *, level: int, title: str) -> MapShape:
     shape = world_paths()["countries"].get(country.iso3)
     small = shape is None or shape["area"] < SMALL_AREA
     marker = None
@@ -89,7 +102,7 @@ def country_shape(country: Country, *, level: int, title: str) -> MapShape:
 
 def world_map(
     *,
-    countries: Iterable[Country],
+    countries: Iterable[MappedCountry],
     levels: dict[int, int],
     titles: dict[int, str],
     legend: Sequence[LegendEntry],

@@ -14,6 +14,7 @@ from core.i18n import by_local_name, country_namer
 from core.pagination import ForgivingPaginationMixin
 from countries.filters import CountryFilter
 from countries.links import choice_labels, country_url_maker
+from countries.maps import MappedCountry
 from countries.models import (
     Country,
     CountryUpdate,
@@ -66,6 +67,10 @@ class ForumYearListView(ListView):
     )
 
 
+# The fields of countries.maps.MappedCountry.
+MAPPED_COUNTRY_FIELDS = ("pk", "slug", "iso2", "iso3", "name", "latitude", "longitude")
+
+
 class ForumYearDetailView(DetailView):
     template_name = "countries/forumyear_detail.html"
     context_object_name = "forum_year"
@@ -76,11 +81,9 @@ class ForumYearDetailView(DetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         forum_year = self.object
-        # Every country once: drawn on the map, and linked from the lists below it.
+        # Every country once, as a row of values: drawn on the map, linked from the lists.
         countries = list(
-            Country.objects.only("name", "slug", "iso2", "iso3", "latitude", "longitude").order_by(
-                "name"
-            )
+            Country.objects.order_by("name").values_list(*MAPPED_COUNTRY_FIELDS, named=True)
         )
         attending = set(
             Country.objects.filter(
@@ -101,7 +104,7 @@ class ForumYearDetailView(DetailView):
 # 20 ms a render at full scale).
 
 
-def country_links_html(countries: Iterable[Country]) -> dict[int, str]:
+def country_links_html(countries: Iterable[MappedCountry]) -> dict[int, str]:
     """`<a href="country page">name</a>`, escaped, in the active language, by country pk."""
     country_url, name_of = country_url_maker(), country_namer()
     links = {}

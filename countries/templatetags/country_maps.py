@@ -56,7 +56,11 @@ def participation_map(countries: Iterable[Country], *, title: str) -> dict[str, 
 
 @register.inclusion_tag("includes/_world_map.html")
 def forum_year_map(
-    countries: Iterable[Country], *, attending: Iterable[Country], forum_year: ForumYear, title: str
+    countries: Iterable[maps.MappedCountry],
+    *,
+    attending: Iterable[maps.MappedCountry],
+    forum_year: ForumYear,
+    title: str,
 ) -> dict[str, Any]:
     """The countries with an attendance record for the year filled; the list after the map
     links each to its page's section on the year."""
