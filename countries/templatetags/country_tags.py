@@ -20,7 +20,4 @@ def date_range(start: datetime.date | None, end: datetime.date | None) -> str:
 def records_coverage() -> dict[str, int]:
     """'Records entered for 1 of 249 countries', while not every country's record is in:
     beside counts and maps, so that a country without records is not read as absent."""
-    return {
-        "entered": Country.objects.with_records().count(),
-        "total": Country.objects.count(),
-    }
+    return Country.objects.records_coverage()
