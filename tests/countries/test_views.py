@@ -5,6 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from countries.views import country_list_html
 from tests.factories import (
     AttendanceFactory,
     ContributionFactory,
@@ -263,6 +264,15 @@ class TestForumYears:
         assert html.count(f"{link} (Attended)</li>") == 1  # the thematic meeting
         assert f'<li><a href="/countries/tom-and-jerry/#year-2018">{escaped}</a></li>' in html
         assert re.search(rf'<circle class="c4 marked" [^>]*><title>{escaped}: attended 2018<', html)
+
+
+def test_forum_year_lists_leave_out_a_country_added_during_the_render():
+    """A role read for a country the page's country list had not (a write between the two
+    reads) is left out rather than failing the page."""
+    links = {1: '<a href="/countries/a/">A</a>'}
+    rows = [(7, 1, "attended"), (7, 2, "attended")]
+    lists = country_list_html(rows, links, {"attended": "Attended & more"})
+    assert lists == {7: '<li><a href="/countries/a/">A</a> (Attended &amp; more)</li>'}
 
 
 def test_home_page_maps_participating_countries(client, morocco):
