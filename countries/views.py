@@ -113,7 +113,7 @@ def country_links_html(countries: Iterable[MappedCountry]) -> dict[int, str]:
     return links
 
 
-def country_list_html(
+def role_lists_html(
     rows: Iterable[tuple[int, int, str]], links: dict[int, str], role_labels: dict[str, str]
 ) -> dict[int, SafeString]:
     """`<li><a href="url">name</a> (role)</li>` for each (list id, country pk, role value),
@@ -138,7 +138,7 @@ def roundtables_with_countries(
         .order_by("country__name", "pk")
         .values_list("roundtable_id", "country_id", "role")
     )
-    lists = country_list_html(rows, links, choice_labels(RoundtableRole.Role))
+    lists = role_lists_html(rows, links, choice_labels(RoundtableRole.Role))
     return [(roundtable, lists.get(roundtable.pk, SafeString())) for roundtable in roundtables]
 
 
@@ -152,5 +152,5 @@ def thematic_meetings_with_countries(
         .order_by("pk")
         .values_list("meeting_id", "country_id", "role")
     )
-    lists = country_list_html(rows, links, choice_labels(ThematicMeetingParticipation.Role))
+    lists = role_lists_html(rows, links, choice_labels(ThematicMeetingParticipation.Role))
     return [(meeting, lists.get(meeting.pk, SafeString())) for meeting in meetings]

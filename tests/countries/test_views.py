@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from countries.views import country_list_html
+from countries.views import role_lists_html
 from tests.factories import (
     AttendanceFactory,
     ContributionFactory,
@@ -271,7 +271,7 @@ def test_forum_year_lists_leave_out_a_country_added_during_the_render():
     reads) is left out rather than failing the page."""
     links = {1: '<a href="/countries/a/">A</a>'}
     rows = [(7, 1, "attended"), (7, 2, "attended")]
-    lists = country_list_html(rows, links, {"attended": "Attended & more"})
+    lists = role_lists_html(rows, links, {"attended": "Attended & more"})
     assert lists == {7: '<li><a href="/countries/a/">A</a> (Attended &amp; more)</li>'}
 
 
