@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gettext
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from functools import cache
 from typing import TypeVar
@@ -146,7 +146,14 @@ def _country_names(language: str) -> dict[str, str]:
 def country_name(iso2: str, name: str) -> str:
     """A country's name in the active language: ISO 3166's French or Spanish name; in
     English, or for a code ISO does not know, the name as stored (`name`)."""
-    return _country_names(translation.get_language() or settings.LANGUAGE_CODE).get(iso2, name)
+    return country_namer()(iso2, name)
+
+
+def country_namer() -> Callable[[str, str], str]:
+    """country_name() for a loop over many countries: the active language is looked up once
+    (a few microseconds each time, a thousand times on a forum-year page)."""
+    names = _country_names(translation.get_language() or settings.LANGUAGE_CODE)
+    return names.get
 
 
 def collation_key(text: str) -> str:

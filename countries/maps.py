@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from django.utils import numberformat
+from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from core.i18n import country_name
+from core.i18n import country_name, country_namer
 from countries.cartography import MAP_HEIGHT, MAP_WIDTH, project
 from countries.models import Country
 from countries.profile import ChartedContribution, YearSection
@@ -53,7 +56,6 @@ class MapShape:
     """One country as the map draws it: its outline (`d`, may be empty when the 1:110m data
     has none), a marker when it is small, and its fill level (0: none)."""
 
-    name: str
     title: str
     d: str
     level: int
@@ -70,7 +72,20 @@ def fill_level(value: int, thresholds: Sequence[int]) -> int:
     return level
 
 
-def country_shape(country: Country, *, level: int, title: str) -> MapShape:
+class MappedCountry(Protocol):
+    """What a map reads of a country: a Country, or a row of these values (the forum-year
+    page reads every country's as a row, not a model instance)."""
+
+    pk: int
+    slug: str
+    iso2: str
+    iso3: str
+    name: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+
+
+def country_shape(country: MappedCountry, *, level: int, title: str) -> MapShape:
     shape = world_paths()["countries"].get(country.iso3)
     small = shape is None or shape["area"] < SMALL_AREA
     marker = None
@@ -78,7 +93,6 @@ def country_shape(country: Country, *, level: int, title: str) -> MapShape:
         x, y = project(float(country.longitude), float(country.latitude))
         marker = (round(x, 1), round(y, 1))
     return MapShape(
-        name=country.local_name,
         title=title,
         d=shape["d"] if shape else "",
         level=level,
@@ -89,7 +103,7 @@ def country_shape(country: Country, *, level: int, title: str) -> MapShape:
 
 def world_map(
     *,
-    countries: Iterable[Country],
+    countries: Iterable[MappedCountry],
     levels: dict[int, int],
     titles: dict[int, str],
     legend: Sequence[LegendEntry],
@@ -99,17 +113,11 @@ def world_map(
     """The context of `includes/_world_map.svg.html`: every country's outline, filled at
     `levels[country.pk]` (a legend level; absent: 0), its name (and `titles[country.pk]`)
     on hover. Filled countries are drawn last, so that their markers lie on top."""
-    shapes = []
+    shapes, name_of = [], country_namer()
     for country in countries:
-        level = levels.get(country.pk, 0)
-        extra = titles.get(country.pk)
-        shapes.append(
-            country_shape(
-                country,
-                level=level,
-                title=f"{country.local_name}: {extra}" if extra else country.local_name,
-            )
-        )
+        name, extra = name_of(country.iso2, country.name), titles.get(country.pk)
+        hover = f"{name}: {extra}" if extra else name
+        shapes.append(country_shape(country, level=levels.get(country.pk, 0), title=hover))
     shapes.sort(key=lambda shape: shape.level)
     return {
         "map_id": map_id,
@@ -117,7 +125,7 @@ def world_map(
         "view_box": f"0 0 {MAP_WIDTH:g} {MAP_HEIGHT:g}",
         "sphere": sphere_path(),
         "outlines": outlines_svg(shapes),
-        "markers": [shape for shape in shapes if shape.marker],
+        "markers": markers_svg(shapes),
         "legend": legend,
     }
 
@@ -145,6 +153,48 @@ def outlines_svg(shapes: Sequence[MapShape]) -> SafeString:
         )
         + "\n"
         + land
+    )
+
+
+def number_writer() -> Callable[[float], str]:
+    """formats.localize() of a number, as a template writes `{{ number }}`, for many numbers:
+    the active language's separators looked up once rather than for each."""
+    language = get_language()
+    return functools.partial(
+        numberformat.format,
+        decimal_sep=get_format("DECIMAL_SEPARATOR", language, use_l10n=True),
+        grouping=get_format("NUMBER_GROUPING", language, use_l10n=True),
+        thousand_sep=get_format("THOUSAND_SEPARATOR", language, use_l10n=True),
+        use_l10n=True,
+    )
+
+
+def markers_svg(shapes: Sequence[MapShape]) -> SafeString:
+    """The small states' markers as titled SVG circles, in one piece rather than a template
+    loop each. Numbers are localized as the template wrote them (`{{ shape.marker.0 }}`)."""
+    number = number_writer()
+    return mark_safe(
+        "".join(
+            f'<circle class="c{shape.level}{" marked" if shape.level else ""}" '
+            f'cx="{number(shape.marker[0])}" cy="{number(shape.marker[1])}" '
+            f'r="{number(shape.marker_radius)}"><title>{escape(shape.title)}</title></circle>'
+            for shape in shapes
+            if shape.marker
+        )
+    )
+
+
+def country_list_html(listed: Iterable[tuple[str, str, str | None]]) -> SafeString:
+    """The list beside a map: `<li><a href="url">name</a> <span class="muted">(note)</span></li>`
+    for each (url, name, note), without the note when there is none; in one piece, as the
+    forum-year map lists some 250 countries."""
+    return mark_safe(
+        "".join(
+            f'<li><a href="{escape(url)}">{escape(name)}</a>'
+            + (f' <span class="muted">({escape(note)})</span>' if note else "")
+            + "</li>"
+            for url, name, note in listed
+        )
     )
 
 
@@ -198,7 +248,6 @@ def locator_map(country: Country) -> dict[str, Any]:
     }
     neighbours = [
         MapShape(
-            name=names.get(iso3, paths[iso3]["name"]),
             title=names.get(iso3, paths[iso3]["name"]),
             d=paths[iso3]["d"],
             level=0,

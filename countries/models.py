@@ -99,6 +99,17 @@ def attended_anything(path: str = "") -> Q:
     return Q(*[(f"{path}{flag}", True) for flag in flags], _connector=Q.OR)
 
 
+def has_records() -> Q:
+    """A country whose GFMD record has been entered, in part at least: attendance, a
+    roundtable role, a thematic meeting or a contribution."""
+    return (
+        Exists(Attendance.objects.filter(country=OuterRef("pk")))
+        | Exists(RoundtableRole.objects.filter(country=OuterRef("pk")))
+        | Exists(ThematicMeetingParticipation.objects.filter(country=OuterRef("pk")))
+        | Exists(Contribution.objects.filter(country=OuterRef("pk")))
+    )
+
+
 class CountryQuerySet(models.QuerySet):
     def participating(self) -> CountryQuerySet:
         """Countries recorded as attending a GFMD meeting, prep meeting or summit. Counts of
@@ -109,13 +120,13 @@ class CountryQuerySet(models.QuerySet):
         )
 
     def with_records(self) -> CountryQuerySet:
-        """Countries whose GFMD record has been entered, in part at least: attendance, a
-        roundtable role, a thematic meeting or a contribution."""
-        return self.filter(
-            Exists(Attendance.objects.filter(country=OuterRef("pk")))
-            | Exists(RoundtableRole.objects.filter(country=OuterRef("pk")))
-            | Exists(ThematicMeetingParticipation.objects.filter(country=OuterRef("pk")))
-            | Exists(Contribution.objects.filter(country=OuterRef("pk")))
+        return self.filter(has_records())
+
+    def records_coverage(self) -> dict[str, int]:
+        """{"entered": countries with records (with_records), "total": countries}, in one
+        query: four pages show the pair."""
+        return self.aggregate(
+            entered=models.Count("pk", filter=has_records()), total=models.Count("pk")
         )
 
     def for_map(self) -> CountryQuerySet:

@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
-from core.i18n import by_local_name, country_name
+from core.i18n import by_local_name, country_namer
 from core.pagination import ForgivingPaginationMixin
 from countries.filters import CountryFilter
 from countries.links import choice_labels, country_url_maker
+from countries.maps import MappedCountry
 from countries.models import (
     Country,
     CountryUpdate,
@@ -62,6 +67,10 @@ class ForumYearListView(ListView):
     )
 
 
+# The fields of countries.maps.MappedCountry.
+MAPPED_COUNTRY_FIELDS = ("pk", "slug", "iso2", "iso3", "name", "latitude", "longitude")
+
+
 class ForumYearDetailView(DetailView):
     template_name = "countries/forumyear_detail.html"
     context_object_name = "forum_year"
@@ -72,47 +81,76 @@ class ForumYearDetailView(DetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         forum_year = self.object
-        context["roundtables"] = roundtables_with_countries(forum_year)
-        context["thematic_meetings"] = thematic_meetings_with_countries(forum_year)
-        context["attending_countries"] = Country.objects.filter(
-            Q(attendances__forum_year=forum_year) & attended_anything("attendances__")
-        ).order_by("name")
-        context["all_countries"] = Country.objects.for_map()
+        # Every country once, as a row of values: drawn on the map, linked from the lists.
+        countries = list(
+            Country.objects.order_by("name").values_list(*MAPPED_COUNTRY_FIELDS, named=True)
+        )
+        attending = set(
+            Country.objects.filter(
+                Q(attendances__forum_year=forum_year) & attended_anything("attendances__")
+            ).values_list("pk", flat=True)
+        )
+        links = country_links_html(countries)
+        context["roundtables"] = roundtables_with_countries(forum_year, links)
+        context["thematic_meetings"] = thematic_meetings_with_countries(forum_year, links)
+        context["attending_countries"] = [c for c in countries if c.pk in attending]
+        context["all_countries"] = countries
         return context
 
 
-# A forum year lists up to thousands of (country page, country name, role) links: read as
-# tuples, not model instances, with each link and label worked out once (countries.links).
-CountryLinks = list[tuple[str, str, str]]
+# A forum year lists up to thousands of (country, role) pairs among a few hundred countries:
+# each country's link is written and escaped once a request, each role's label once, and
+# each list joined in one piece rather than by a template loop.
 
 
-def roundtables_with_countries(forum_year: ForumYear) -> list[tuple[Roundtable, CountryLinks]]:
+def country_links_html(countries: Iterable[MappedCountry]) -> dict[int, str]:
+    """`<a href="country page">name</a>`, escaped, in the active language, by country pk."""
+    country_url, name_of = country_url_maker(), country_namer()
+    links = {}
+    for country in countries:
+        url, name = escape(country_url(country.slug)), escape(name_of(country.iso2, country.name))
+        links[country.pk] = f'<a href="{url}">{name}</a>'
+    return links
+
+
+def role_lists_html(
+    rows: Iterable[tuple[int, int, str]], links: dict[int, str], role_labels: dict[str, str]
+) -> dict[int, SafeString]:
+    """`<li><a href="url">name</a> (role)</li>` for each (list id, country pk, role value),
+    every list's items in one string by list id. A country missing from `links` (added
+    between the two reads, by a write during the render) is left out: the page cache keeps
+    this render under the data version read before it, never served after that write."""
+    roles = {value: escape(label) for value, label in role_labels.items()}
+    items: dict[int, list[str]] = defaultdict(list)
+    for list_id, country_id, role in rows:
+        if link := links.get(country_id):
+            items[list_id].append(f"<li>{link} ({roles[role]})</li>")
+    return {list_id: mark_safe("".join(parts)) for list_id, parts in items.items()}
+
+
+def roundtables_with_countries(
+    forum_year: ForumYear, links: dict[int, str]
+) -> list[tuple[Roundtable, SafeString]]:
     """The year's roundtables, each with its countries by name and their roles."""
     roundtables = list(forum_year.roundtables.all())
-    links: dict[int, CountryLinks] = {roundtable.pk: [] for roundtable in roundtables}
-    roles, country_url = choice_labels(RoundtableRole.Role), country_url_maker()
     rows = (
         RoundtableRole.objects.filter(roundtable__in=roundtables)
         .order_by("country__name", "pk")
-        .values_list("roundtable_id", "country__slug", "country__iso2", "country__name", "role")
+        .values_list("roundtable_id", "country_id", "role")
     )
-    for roundtable_id, slug, iso2, name, role in rows:
-        links[roundtable_id].append((country_url(slug), country_name(iso2, name), roles[role]))
-    return [(roundtable, links[roundtable.pk]) for roundtable in roundtables]
+    lists = role_lists_html(rows, links, choice_labels(RoundtableRole.Role))
+    return [(roundtable, lists.get(roundtable.pk, SafeString())) for roundtable in roundtables]
 
 
 def thematic_meetings_with_countries(
-    forum_year: ForumYear,
-) -> list[tuple[ThematicMeeting, CountryLinks]]:
+    forum_year: ForumYear, links: dict[int, str]
+) -> list[tuple[ThematicMeeting, SafeString]]:
     """The year's thematic meetings, each with its countries as entered and their roles."""
     meetings = list(forum_year.thematic_meetings.select_related("host_country"))
-    links: dict[int, CountryLinks] = {meeting.pk: [] for meeting in meetings}
-    roles, country_url = choice_labels(ThematicMeetingParticipation.Role), country_url_maker()
     rows = (
         ThematicMeetingParticipation.objects.filter(meeting__in=meetings)
         .order_by("pk")
-        .values_list("meeting_id", "country__slug", "country__iso2", "country__name", "role")
+        .values_list("meeting_id", "country_id", "role")
     )
-    for meeting_id, slug, iso2, name, role in rows:
-        links[meeting_id].append((country_url(slug), country_name(iso2, name), roles[role]))
-    return [(meeting, links[meeting.pk]) for meeting in meetings]
+    lists = role_lists_html(rows, links, choice_labels(ThematicMeetingParticipation.Role))
+    return [(meeting, lists.get(meeting.pk, SafeString())) for meeting in meetings]

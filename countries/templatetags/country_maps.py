@@ -10,7 +10,9 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.i18n import country_namer
 from countries import maps
+from countries.links import country_url_maker
 from countries.models import Country, ForumYear
 from countries.profile import YearSection
 
@@ -40,10 +42,11 @@ def participation_map(countries: Iterable[Country], *, title: str) -> dict[str, 
         title=title,
         map_id="participation-map",
     )
-    context["listed"] = [
-        {"country": country, "url": country.get_absolute_url(), "note": years[country.pk]}
+    country_url, name_of = country_url_maker(), country_namer()
+    context["list_items"] = maps.country_list_html(
+        (country_url(country.slug), name_of(country.iso2, country.name), years[country.pk])
         for country in taking_part
-    ]
+    )
     context["list_summary"] = ngettext(
         "The %(count)d country on the map that took part, with its forum years",
         "The %(count)d countries on the map that took part, with their forum years",
@@ -54,17 +57,20 @@ def participation_map(countries: Iterable[Country], *, title: str) -> dict[str, 
 
 @register.inclusion_tag("includes/_world_map.html")
 def forum_year_map(
-    countries: Iterable[Country], *, attending: Iterable[Country], forum_year: ForumYear, title: str
+    countries: Iterable[maps.MappedCountry],
+    *,
+    attending: Iterable[maps.MappedCountry],
+    forum_year: ForumYear,
+    title: str,
 ) -> dict[str, Any]:
     """The countries with an attendance record for the year filled; the list after the map
     links each to its page's section on the year."""
     attending = list(attending)
+    attended = _("attended %(year)s") % {"year": forum_year.label}
     context = maps.world_map(
         countries=countries,
         levels={country.pk: 4 for country in attending},
-        titles={
-            country.pk: _("attended %(year)s") % {"year": forum_year.label} for country in attending
-        },
+        titles={country.pk: attended for country in attending},
         legend=[
             maps.LegendEntry(0, _("No attendance recorded this year")),
             maps.LegendEntry(4, _("Attended this year")),
@@ -72,10 +78,15 @@ def forum_year_map(
         title=title,
         map_id="forum-year-map",
     )
-    context["listed"] = [
-        {"country": country, "url": f"{country.get_absolute_url()}#year-{forum_year.label}"}
+    country_url, name_of = country_url_maker(), country_namer()
+    context["list_items"] = maps.country_list_html(
+        (
+            f"{country_url(country.slug)}#year-{forum_year.label}",
+            name_of(country.iso2, country.name),
+            None,
+        )
         for country in attending
-    ]
+    )
     context["list_summary"] = ngettext(
         "The %(count)d country on the map", "The %(count)d countries on the map", len(attending)
     ) % {"count": len(attending)}

@@ -11,8 +11,9 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import formats, translation
 
-from countries.maps import SMALL_AREA, contribution_series, world_paths
+from countries.maps import SMALL_AREA, contribution_series, number_writer, world_paths
 from countries.models import Attendance, ForumYear
 from countries.profile import country_profile
 from tests.factories import (
@@ -70,6 +71,12 @@ def test_small_states_are_those_without_a_visible_outline():
     assert paths["MAR"]["area"] > SMALL_AREA and paths["FRA"]["area"] > SMALL_AREA
 
 
+MAP_TITLES = {
+    "home": "Countries that have taken part in the GFMD, by number of forum years attended",
+    "forum_year": "Countries with attendance records this year",
+}
+
+
 @pytest.mark.parametrize("page", ["home", "forum_year"])
 def test_a_world_map_is_one_image_one_tab_stop_without_links(client, world, page):
     url = "/" if page == "home" else reverse("countries:forum_year", kwargs={"label": "2012"})
@@ -80,7 +87,8 @@ def test_a_world_map_is_one_image_one_tab_stop_without_links(client, world, page
     (svg,) = svgs(html, "world-map")
     assert svg.get("role") == "img" and svg.get("tabindex") == "0"
     title = svg.find(f"{SVG}title")
-    assert svg.get("aria-labelledby") == title.get("id") and title.text
+    assert svg.get("aria-labelledby") == title.get("id")
+    assert title.text == MAP_TITLES[page]
     # Every country has a name on hover: an outline or a marker with its title.
     names = {t.split(":")[0] for t in [*titled(svg, "path"), *titled(svg, "circle")]}
     assert {"Morocco", "Malta", "France", "Tuvalu"} <= names
@@ -231,3 +239,13 @@ def test_locator_map_of_a_remote_island_widens_until_it_shows_land(client, db):
     (svg,) = svgs(html, "locator-map")
     assert titled(svg, "path")  # some neighbouring land, not only open sea
     assert svg.find(f"{SVG}circle").get("class") == "here-marker"
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_map_numbers_are_written_as_the_template_wrote_them(language):
+    """markers_svg writes its numbers with number_writer(), as `{{ number }}` did before it
+    (formats.localize: a decimal comma in French and Spanish)."""
+    with translation.override(language):
+        number = number_writer()
+        for value in [0.0, 1.2, 3.5, 938.3, 999.9, 1234.5, -12.5]:
+            assert number(value) == formats.localize(value)

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from countries.views import role_lists_html
 from tests.factories import (
     AttendanceFactory,
     ContributionFactory,
@@ -293,6 +294,33 @@ class TestForumYears:
         assert f"14-15 June {year.sort_year}" in html  # the meeting's dates
         assert f'href="/countries/morocco/#year-{year.label}"' in html
         assert '<path class="c4" d="M' in html and "<title>Morocco: attended" in html  # mapped
+
+    def test_detail_escapes_country_names_in_its_lists_and_map(self, client):
+        """The page's lists and map are written in Python (countries.views, countries.maps):
+        a name with markup in it is escaped in each, as the template would have."""
+        year = ForumYearFactory(label="2018", sort_year=2018)
+        # No outline (an unknown ISO3): drawn as a marker, titled with its name.
+        odd = CountryFactory(name='Tom & Jerry <"Land">', slug="tom-and-jerry", iso3="QQQ")
+        AttendanceFactory(country=odd, forum_year=year)
+        RoundtableRoleFactory(country=odd, roundtable__forum_year=year, forum_year=year)
+        ThematicMeetingParticipationFactory(country=odd, meeting__forum_year=year)
+        html = client.get(year.get_absolute_url()).content.decode()
+        escaped = "Tom &amp; Jerry &lt;&quot;Land&quot;&gt;"
+        assert "Tom & Jerry" not in html and '<"Land">' not in html
+        link = f'<li><a href="/countries/tom-and-jerry/">{escaped}</a>'
+        assert html.count(f"{link} (Team Member)</li>") == 1  # the roundtable
+        assert html.count(f"{link} (Attended)</li>") == 1  # the thematic meeting
+        assert f'<li><a href="/countries/tom-and-jerry/#year-2018">{escaped}</a></li>' in html
+        assert re.search(rf'<circle class="c4 marked" [^>]*><title>{escaped}: attended 2018<', html)
+
+
+def test_forum_year_lists_leave_out_a_country_added_during_the_render():
+    """A role read for a country the page's country list had not (a write between the two
+    reads) is left out rather than failing the page."""
+    links = {1: '<a href="/countries/a/">A</a>'}
+    rows = [(7, 1, "attended"), (7, 2, "attended")]
+    lists = role_lists_html(rows, links, {"attended": "Attended & more"})
+    assert lists == {7: '<li><a href="/countries/a/">A</a> (Attended &amp; more)</li>'}
 
 
 def test_home_page_maps_participating_countries(client, morocco):
