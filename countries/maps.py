@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 from pathlib import Path
 from typing import Any, Protocol
 
-from django.utils import numberformat
-from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.i18n import country_name, country_namer
@@ -156,28 +153,15 @@ def outlines_svg(shapes: Sequence[MapShape]) -> SafeString:
     )
 
 
-def number_writer() -> Callable[[float], str]:
-    """formats.localize() of a number, as a template writes `{{ number }}`, for many numbers:
-    the active language's separators looked up once rather than for each."""
-    language = get_language()
-    return functools.partial(
-        numberformat.format,
-        decimal_sep=get_format("DECIMAL_SEPARATOR", language, use_l10n=True),
-        grouping=get_format("NUMBER_GROUPING", language, use_l10n=True),
-        thousand_sep=get_format("THOUSAND_SEPARATOR", language, use_l10n=True),
-        use_l10n=True,
-    )
-
-
 def markers_svg(shapes: Sequence[MapShape]) -> SafeString:
     """The small states' markers as titled SVG circles, in one piece rather than a template
-    loop each. Numbers are localized as the template wrote them (`{{ shape.marker.0 }}`)."""
-    number = number_writer()
+    loop each. Numbers in SVG's syntax whatever the language (a decimal point: `cx="34,8"`
+    is not a number to a browser)."""
     return mark_safe(
         "".join(
             f'<circle class="c{shape.level}{" marked" if shape.level else ""}" '
-            f'cx="{number(shape.marker[0])}" cy="{number(shape.marker[1])}" '
-            f'r="{number(shape.marker_radius)}"><title>{escape(shape.title)}</title></circle>'
+            f'cx="{shape.marker[0]}" cy="{shape.marker[1]}" '
+            f'r="{shape.marker_radius}"><title>{escape(shape.title)}</title></circle>'
             for shape in shapes
             if shape.marker
         )

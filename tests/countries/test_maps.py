@@ -11,9 +11,8 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import formats, translation
 
-from countries.maps import SMALL_AREA, contribution_series, number_writer, world_paths
+from countries.maps import SMALL_AREA, contribution_series, world_paths
 from countries.models import Attendance, ForumYear
 from countries.profile import country_profile
 from tests.factories import (
@@ -239,13 +238,3 @@ def test_locator_map_of_a_remote_island_widens_until_it_shows_land(client, db):
     (svg,) = svgs(html, "locator-map")
     assert titled(svg, "path")  # some neighbouring land, not only open sea
     assert svg.find(f"{SVG}circle").get("class") == "here-marker"
-
-
-@pytest.mark.parametrize("language", ["en", "fr", "es"])
-def test_map_numbers_are_written_as_the_template_wrote_them(language):
-    """markers_svg writes its numbers with number_writer(), as `{{ number }}` did before it
-    (formats.localize: a decimal comma in French and Spanish)."""
-    with translation.override(language):
-        number = number_writer()
-        for value in [0.0, 1.2, 3.5, 938.3, 999.9, 1234.5, -12.5]:
-            assert number(value) == formats.localize(value)
