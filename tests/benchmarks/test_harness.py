@@ -240,3 +240,10 @@ def test_the_render_section_gives_each_page_against_the_bare_view(world, morocco
 def morocco_years(world):
     """A thematic meeting in 2012, so that the busiest forum year is the later one."""
     ThematicMeetingParticipationFactory(meeting__forum_year=world["2012"], country=world["MAR"])
+
+
+def test_the_sizes_are_with_and_without_gzip_and_only_stored_pages_are_gzipped(morocco):
+    _, plain, gzipped = bench.queries_and_sizes("/countries/morocco/")
+    assert gzipped < plain / 2
+    _, plain, gzipped = bench.queries_and_sizes("/countries/morocco/subscribe/")
+    assert gzipped == plain  # a form: never stored, never compressed
