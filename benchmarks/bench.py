@@ -101,12 +101,16 @@ class PageRow:
     queries: int
     kilobytes: float  # the body sent to a client that accepts no compression
     gzip_kilobytes: float  # to one that accepts gzip, as browsers and wrk here do
+    # The bare view's req/s in a run just before this page's: the machine's load moves
+    # within minutes (other work on it), so a page is compared with its neighbour.
+    bare_rate: float | None = None
 
 
 def table(rows: list[PageRow]) -> str:
-    """The pages' table; the share is of the mean rate of the bare view's rows."""
+    """The pages' table; the share is of the bare view's run just before the page, or
+    without one (the bare view's own rows) of the mean rate of the bare view's rows."""
     bare_rates = [row.result.rate for row in rows if row.label.startswith(BARE)]
-    bare = sum(bare_rates) / len(bare_rates) if bare_rates else 0.0
+    mean_bare = sum(bare_rates) / len(bare_rates) if bare_rates else 0.0
     header = (
         f"{'page':<34}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms/req':>12}{'DB ms/req':>11}"
         f"{'queries':>9}{'KB':>8}{'KB gzip':>9}{'vs bare':>9}{'non-2xx':>9}{'errors':>8}"
@@ -115,6 +119,7 @@ def table(rows: list[PageRow]) -> str:
     for row in rows:
         cpu = f"{row.cpu_ms:.1f}" if row.cpu_ms is not None else "n/a"
         db = f"{row.db_ms:.1f}" if row.db_ms is not None else "n/a"
+        bare = row.bare_rate or mean_bare
         share = f"{row.result.rate / bare:.1%}" if bare else "n/a"
         lines.append(
             f"{row.label:<34}{row.result.rate:>8,.0f}{row.result.p50_ms:>9.1f}"
@@ -302,12 +307,24 @@ def body_kilobytes(response) -> float:
     return len(body) / 1024
 
 
-def measure_page(server: Gunicorn, label: str, path: str, plan: Plan) -> PageRow:
+def measure_page(
+    server: Gunicorn, label: str, path: str, plan: Plan, *, beside_bare: bool = True
+) -> PageRow:
+    """The page's row; `beside_bare`: with the bare view's rate in a run just before."""
     queries, kilobytes, gzip_kilobytes = queries_and_sizes(path)
     # A first second unmeasured (each worker's first request of the page), then none
     # of its requests still in the workers when the measured run starts.
     wrk.run(server.base_url, [path], seconds=1, connections=PAGE_CONNECTIONS)
     server.wait_idle()
+    bare_rate = None
+    if beside_bare:
+        bare_rate = wrk.run(
+            server.base_url,
+            [BARE_PATH],
+            seconds=plan.page_seconds / 2,
+            connections=PAGE_CONNECTIONS,
+        ).rate
+        server.wait_idle()
     workers = server.workers()
     before, database_before = cpu_seconds(workers), cpu_seconds(database_backends())
     result = wrk.run(
@@ -319,7 +336,9 @@ def measure_page(server: Gunicorn, label: str, path: str, plan: Plan) -> PageRow
     after, database_after = cpu_seconds(workers), cpu_seconds(database_backends())
     server.wait_idle()
     if not result.requests:
-        return PageRow(label, path, result, None, None, queries, kilobytes, gzip_kilobytes)
+        return PageRow(
+            label, path, result, None, None, queries, kilobytes, gzip_kilobytes, bare_rate
+        )
     replaced = server.workers() != workers or before.keys() != after.keys()
     spent = sum(after.values()) - sum(before.values())
     # A connection opened during the run counts whole; one closed during it is lost.
@@ -333,6 +352,7 @@ def measure_page(server: Gunicorn, label: str, path: str, plan: Plan) -> PageRow
         queries,
         kilobytes,
         gzip_kilobytes,
+        bare_rate,
     )
 
 
@@ -342,18 +362,19 @@ def pages_section(server: Gunicorn, plan: Plan, out: Callable[[str], None]) -> N
         f"gunicorn {WORKERS} sync workers, every request with `{wrk.ACCEPT_GZIP_HEADER}` as "
         "browsers send it"
     )
-    rows = [measure_page(server, f"{BARE} (first)", BARE_PATH, plan)]
+    rows = [measure_page(server, f"{BARE} (first)", BARE_PATH, plan, beside_bare=False)]
     for label, path in public_pages():
         rows.append(measure_page(server, label, path, plan))
         out(f"  {label}: {rows[-1].result.rate:,.0f} req/s")
-    rows.append(measure_page(server, f"{BARE} (last)", BARE_PATH, plan))
+    rows.append(measure_page(server, f"{BARE} (last)", BARE_PATH, plan, beside_bare=False))
     out(table(rows))
     out(
         "CPU ms/req: the gunicorn workers' CPU time over the run / requests; DB ms/req: "
         "the same for PostgreSQL's processes serving them;\nqueries: of one request through "
         "the test client; KB, KB gzip: the body without compression and with gzip accepted (what "
-        "wrk received);\nvs bare: the page's req/s as a share of the mean of the two bare-view "
-        "runs."
+        "wrk received);\nvs bare: the page's req/s as a share of the bare view's in a "
+        f"{plan.page_seconds / 2:.0f}-second run just before it (the load moves within minutes); "
+        "the bare view's rows: of their mean."
     )
 
 

@@ -118,6 +118,14 @@ def test_the_table_gives_each_page_as_a_share_of_the_mean_bare_view():
     assert "n/a" in forum.split()  # a worker replaced during the run: no CPU figure
 
 
+def test_a_page_measured_beside_the_bare_view_is_a_share_of_that_run():
+    beside = row("/countries/morocco/", 500)  # 50 req/s
+    beside.bare_rate = 200
+    lines = bench.table([row("bare view (first)", 9_000), beside, row("bare view (last)", 11_000)])
+    morocco = next(line for line in lines.splitlines() if line.startswith("/countries/morocco/"))
+    assert "25.0%" in morocco.split()  # not 5 % of the bare rows' mean
+
+
 def test_the_mix_line_counts_errors_and_statuses():
     result = wrk.parse(WRK_OUTPUT)
     line = bench.mix_line("mix", result)
