@@ -255,3 +255,8 @@ def test_the_sizes_are_with_and_without_gzip_and_only_stored_pages_are_gzipped(m
     assert gzipped < plain / 2
     _, plain, gzipped = bench.queries_and_sizes("/countries/morocco/subscribe/")
     assert gzipped == plain  # a form: never stored, never compressed
+
+
+def test_the_queries_are_those_of_the_second_request(morocco):
+    queries, _, _ = bench.queries_and_sizes("/api/countries/")  # the API is never cached
+    assert queries > 0
