@@ -14,15 +14,18 @@ temporary folder) plus a bare view, `HttpResponse("ok")` through the same middle
   CPU time over the requests), queries (a second request through the test client) and the
   page's rate as a share of the bare view's;
 - mix: all the pages in turn, 32 connections for 60 s: errors and responses other than 2xx;
-- memory: the workers' resident memory at the start, middle and end of 20,000 requests;
+- memory: the mix until 20,000 requests, with the workers' resident memory at the start,
+  the middle and the end;
 - restart (only with --with-restart): light pages that read the database, in 2-second
   runs, PostgreSQL restarted in the middle (gunicorn is not): errors per run;
 - search: the practice search's warm and cold p50/p95 (benchmarks/practices_search.py);
+- render: CPU per uncached render of the heaviest pages against the bare view's, in this
+  process (benchmarks/render_cpu.py);
 - load-data, import, fanout: the other benchmarks (benchmarks/load_gfmd_data.py,
   import_10k.py, subscriptions_fanout.py), each on a database of its own.
 
-Without sections: pages, mix, memory and search (and restart with --with-restart); `all` is
-every section. Needs wrk (apt-get install -y --no-install-recommends wrk).
+Without sections: pages, mix, memory, search and render (and restart with --with-restart);
+`all` is every section. Needs wrk (apt-get install -y --no-install-recommends wrk).
 """
 
 from __future__ import annotations
@@ -47,7 +50,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks import BARE_PATH, ROOT, create_database, wrk
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/gfmd_bench"
-WEB_SECTIONS = ["pages", "mix", "memory", "restart", "search"]
+WEB_SECTIONS = ["pages", "mix", "memory", "restart", "search", "render"]
+# Run in this process through the test client: no gunicorn, no wrk.
+IN_PROCESS_SECTIONS = {"search", "render"}
+DEFAULT_SECTIONS = ["pages", "mix", "memory", "search", "render"]
 SCRIPTS = {
     "load-data": ["benchmarks/load_gfmd_data.py"],
     "import": ["benchmarks/import_10k.py"],
@@ -71,14 +77,18 @@ class Plan:
     mix_seconds: float
     mix_connections: int
     memory_requests: int
-    memory_seconds: float  # at most: on main the mix may not reach the requests in time
+    # A safeguard, not the rule: the memory section runs until its requests unless the site
+    # is so slow that it would take longer than this (uncached pages at 6 req/s: 55 minutes).
+    memory_cap_seconds: float
     restart_seconds: float
     search_runs: int
     search_cold_runs: int
+    render_runs: int
 
 
-FULL = Plan(100_000, 10_000, 10, 60, 32, 20_000, 300, 30, 50, 10)
-QUICK = Plan(3_000, 1_000, 3, 15, 32, 2_000, 45, 16, 10, 3)
+FULL = Plan(100_000, 10_000, 10, 60, 32, 20_000, 1_800, 30, 50, 10, 30)
+QUICK = Plan(3_000, 1_000, 3, 15, 32, 2_000, 300, 16, 10, 3, 5)
+MEMORY_SLICE_SECONDS = 20
 
 
 @dataclass
@@ -89,25 +99,32 @@ class PageRow:
     cpu_ms: float | None  # per request, in the workers; None when a worker was replaced
     db_ms: float | None  # per request, in PostgreSQL's processes serving the workers
     queries: int
-    kilobytes: float
+    kilobytes: float  # the body sent to a client that accepts no compression
+    gzip_kilobytes: float  # to one that accepts gzip, as browsers and wrk here do
+    # The bare view's req/s in a run just before this page's: the machine's load moves
+    # within minutes (other work on it), so a page is compared with its neighbour.
+    bare_rate: float | None = None
 
 
 def table(rows: list[PageRow]) -> str:
-    """The pages' table; the share is of the mean rate of the bare view's rows."""
+    """The pages' table; the share is of the bare view's run just before the page, or
+    without one (the bare view's own rows) of the mean rate of the bare view's rows."""
     bare_rates = [row.result.rate for row in rows if row.label.startswith(BARE)]
-    bare = sum(bare_rates) / len(bare_rates) if bare_rates else 0.0
+    mean_bare = sum(bare_rates) / len(bare_rates) if bare_rates else 0.0
     header = (
         f"{'page':<34}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms/req':>12}{'DB ms/req':>11}"
-        f"{'queries':>9}{'KB':>8}{'vs bare':>9}{'non-2xx':>9}{'errors':>8}"
+        f"{'queries':>9}{'KB':>8}{'KB gzip':>9}{'vs bare':>9}{'non-2xx':>9}{'errors':>8}"
     )
     lines = [header, "-" * len(header)]
     for row in rows:
         cpu = f"{row.cpu_ms:.1f}" if row.cpu_ms is not None else "n/a"
         db = f"{row.db_ms:.1f}" if row.db_ms is not None else "n/a"
+        bare = row.bare_rate or mean_bare
         share = f"{row.result.rate / bare:.1%}" if bare else "n/a"
         lines.append(
             f"{row.label:<34}{row.result.rate:>8,.0f}{row.result.p50_ms:>9.1f}"
             f"{row.result.p99_ms:>9.1f}{cpu:>12}{db:>11}{row.queries:>9}{row.kilobytes:>8.0f}"
+            f"{row.gzip_kilobytes:>9.0f}"
             f"{share:>9}{row.result.not_2xx:>9}{row.result.errors:>8}"
         )
     return "\n".join(lines)
@@ -165,10 +182,12 @@ def database_backends() -> list[int]:
 
 
 def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """Resident memory in MiB; NaN once the process is gone (a worker replaced)."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 class Gunicorn:
@@ -236,12 +255,15 @@ def public_pages() -> list[tuple[str, str]]:
         ("/", "/"),
         ("/countries/", "/countries/"),
         ("/countries/morocco/", "/countries/morocco/"),
+        ("/fr/countries/morocco/", "/fr/countries/morocco/"),
         ("/countries/morocco/updates/", "/countries/morocco/updates/"),
         ("/countries/morocco/feed/", "/countries/morocco/feed/"),
         ("/countries/morocco/subscribe/", "/countries/morocco/subscribe/"),
         ("/forum/", "/forum/"),
         ("/forum/2018/", "/forum/2018/"),
+        ("/fr/forum/2018/", "/fr/forum/2018/"),
         ("/practices/", "/practices/"),
+        ("/es/practices/", "/es/practices/"),
         ("/practices/?q=migrants", "/practices/?q=migrants"),
         ("/practices/<a practice>/", practice.get_absolute_url()),
         ("/practices/submit/", "/practices/submit/"),
@@ -259,9 +281,10 @@ def mix_paths() -> list[str]:
     return [path for _, path in public_pages() if path != SITEMAP]
 
 
-def queries_and_size(path: str) -> tuple[int, float]:
+def queries_and_sizes(path: str) -> tuple[int, float, float]:
     """Queries of a second request through the test client (the first fills caches as
-    wrk's first requests do), and the response's size in KB."""
+    wrk's first requests do), and the response's size in KB without compression and with
+    gzip accepted."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -270,18 +293,37 @@ def queries_and_size(path: str) -> tuple[int, float]:
     client.get(path)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
+    # Counted now: the next request empties the connection's query log (request_started).
+    count = len(queries)
+    gzipped = client.get(path, HTTP_ACCEPT_ENCODING="gzip")
+    return count, body_kilobytes(response), body_kilobytes(gzipped)
+
+
+def body_kilobytes(response) -> float:
     if response.status_code != 200:
-        raise SystemExit(f"{path} answered {response.status_code} through the test client.")
+        raise SystemExit(f"{response.request['PATH_INFO']} answered {response.status_code}.")
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    return len(queries), len(body) / 1024
+    return len(body) / 1024
 
 
-def measure_page(server: Gunicorn, label: str, path: str, plan: Plan) -> PageRow:
-    queries, kilobytes = queries_and_size(path)
+def measure_page(
+    server: Gunicorn, label: str, path: str, plan: Plan, *, beside_bare: bool = True
+) -> PageRow:
+    """The page's row; `beside_bare`: with the bare view's rate in a run just before."""
+    queries, kilobytes, gzip_kilobytes = queries_and_sizes(path)
     # A first second unmeasured (each worker's first request of the page), then none
     # of its requests still in the workers when the measured run starts.
     wrk.run(server.base_url, [path], seconds=1, connections=PAGE_CONNECTIONS)
     server.wait_idle()
+    bare_rate = None
+    if beside_bare:
+        bare_rate = wrk.run(
+            server.base_url,
+            [BARE_PATH],
+            seconds=plan.page_seconds / 2,
+            connections=PAGE_CONNECTIONS,
+        ).rate
+        server.wait_idle()
     workers = server.workers()
     before, database_before = cpu_seconds(workers), cpu_seconds(database_backends())
     result = wrk.run(
@@ -293,7 +335,9 @@ def measure_page(server: Gunicorn, label: str, path: str, plan: Plan) -> PageRow
     after, database_after = cpu_seconds(workers), cpu_seconds(database_backends())
     server.wait_idle()
     if not result.requests:
-        return PageRow(label, path, result, None, None, queries, kilobytes)
+        return PageRow(
+            label, path, result, None, None, queries, kilobytes, gzip_kilobytes, bare_rate
+        )
     replaced = server.workers() != workers or before.keys() != after.keys()
     spent = sum(after.values()) - sum(before.values())
     # A connection opened during the run counts whole; one closed during it is lost.
@@ -306,25 +350,30 @@ def measure_page(server: Gunicorn, label: str, path: str, plan: Plan) -> PageRow
         database_spent / result.requests * 1000,
         queries,
         kilobytes,
+        gzip_kilobytes,
+        bare_rate,
     )
 
 
 def pages_section(server: Gunicorn, plan: Plan, out: Callable[[str], None]) -> None:
     out(
         f"\n== Pages: wrk, {PAGE_CONNECTIONS} connections, {plan.page_seconds:.0f} s each, "
-        f"gunicorn {WORKERS} sync workers"
+        f"gunicorn {WORKERS} sync workers, every request with `{wrk.ACCEPT_GZIP_HEADER}` as "
+        "browsers send it"
     )
-    rows = [measure_page(server, f"{BARE} (first)", BARE_PATH, plan)]
+    rows = [measure_page(server, f"{BARE} (first)", BARE_PATH, plan, beside_bare=False)]
     for label, path in public_pages():
         rows.append(measure_page(server, label, path, plan))
         out(f"  {label}: {rows[-1].result.rate:,.0f} req/s")
-    rows.append(measure_page(server, f"{BARE} (last)", BARE_PATH, plan))
+    rows.append(measure_page(server, f"{BARE} (last)", BARE_PATH, plan, beside_bare=False))
     out(table(rows))
     out(
         "CPU ms/req: the gunicorn workers' CPU time over the run / requests; DB ms/req: "
         "the same for PostgreSQL's processes serving them;\nqueries: of one request through "
-        "the test client; vs bare: the page's req/s as a share of the mean of the two "
-        "bare-view runs."
+        "the test client; KB, KB gzip: the body without compression and with gzip accepted (what "
+        "wrk received);\nvs bare: the page's req/s as a share of the bare view's in a "
+        f"{plan.page_seconds / 2:.0f}-second run just before it (the load moves within minutes); "
+        "the bare view's rows: of their mean."
     )
 
 
@@ -372,33 +421,48 @@ def slices(
         yield result
 
 
+def memory_is_done(requests: int, elapsed: float, plan: Plan) -> bool:
+    """The memory section's stopping rule: its requests, unless the cap is reached first."""
+    return requests >= plan.memory_requests or elapsed >= plan.memory_cap_seconds
+
+
 def memory_section(server: Gunicorn, plan: Plan, out: Callable[[str], None]) -> None:
     target, started = plan.memory_requests, time.monotonic()
     out(
-        f"\n== Memory: the workers' resident memory (MiB) over {target:,} requests of the mix "
-        f"(or {plan.memory_seconds:.0f} s)"
+        f"\n== Memory: the workers' resident memory (VmRSS, MiB) over {target:,} requests of "
+        f"the mix, {plan.mix_connections} connections, in {MEMORY_SLICE_SECONDS}-second runs "
+        f"(stopped at {plan.memory_cap_seconds:.0f} s if it takes longer)"
     )
+    workers = server.workers()
+    sizes = {"start": [rss_mib(pid) for pid in workers]}
 
-    def enough(total: int) -> bool:
-        return total >= target or time.monotonic() - started >= plan.memory_seconds
+    def progress(done: int) -> str:
+        now = ", ".join(f"{rss_mib(pid):.1f}" for pid in workers)
+        return f"{done:>7,} requests after {time.monotonic() - started:4.0f} s: {now}"
 
-    def snapshot(label: str, done: int) -> None:
-        sizes = ", ".join(f"{rss_mib(pid):.1f}" for pid in server.workers())
-        out(f"  {label:<7} after {done:>7,} requests: {sizes}")
-
-    snapshot("start", 0)
-    done, middle_shown = 0, False
-    for result in slices(server, plan, seconds=10, until=enough):
+    out(f"  {progress(0)}")
+    done = 0
+    for result in slices(
+        server,
+        plan,
+        seconds=MEMORY_SLICE_SECONDS,
+        until=lambda total: memory_is_done(total, time.monotonic() - started, plan),
+    ):
         done += result.requests
+        out(f"  {progress(done)}")
         if result.errors or result.not_2xx:
-            out("  " + mix_line("errors in a slice", result))
-        halfway = done >= target / 2 or time.monotonic() - started >= plan.memory_seconds / 2
-        if not middle_shown and halfway:
-            snapshot("middle", done)
-            middle_shown = True
-    snapshot("end", done)
+            out("  " + mix_line("errors in a run", result))
+        if "middle" not in sizes and done >= target / 2:
+            sizes["middle"] = [rss_mib(pid) for pid in workers]
+    sizes["end"] = [rss_mib(pid) for pid in workers]
+    if server.workers() != workers:
+        out("  A worker was replaced during the section: its figures stop at its end.")
+    for number, pid in enumerate(workers):
+        figures = ", ".join(f"{label} {values[number]:.1f}" for label, values in sizes.items())
+        growth = sizes["end"][number] - sizes["start"][number]
+        out(f"  worker {number + 1} (pid {pid}): {figures} MiB ({growth:+.1f})")
     if done < target:
-        out(f"  Only {done:,} requests in {plan.memory_seconds:.0f} s.")
+        out(f"  Only {done:,} of {target:,} requests in {plan.memory_cap_seconds:.0f} s.")
 
 
 def restart_section(server: Gunicorn, plan: Plan, out: Callable[[str], None]) -> None:
@@ -442,6 +506,13 @@ def search_section(server: Gunicorn, plan: Plan, out: Callable[[str], None]) -> 
 
     out("\n== Practice search through the test client (benchmarks/practices_search.py)")
     practices_search.report(plan.search_runs, plan.search_cold_runs, out)
+
+
+def render_section(server: Gunicorn, plan: Plan, out: Callable[[str], None]) -> None:
+    from benchmarks import render_cpu
+
+    out("\n== Uncached renders through the test client (benchmarks/render_cpu.py)")
+    render_cpu.report(plan.render_runs, out)
 
 
 # --- the database and the run --------------------------------------------------------
@@ -505,7 +576,7 @@ def main(argv: list[str] | None = None) -> None:
     unknown = set(args.sections) - {*SECTIONS, "all"}
     if unknown:
         parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
-    sections = args.sections or ["pages", "mix", "memory", "search"]
+    sections = args.sections or list(DEFAULT_SECTIONS)
     if "all" in sections:
         sections = list(SECTIONS)
     if args.with_restart and "restart" not in sections:
@@ -523,7 +594,7 @@ def main(argv: list[str] | None = None) -> None:
 
     web = [section for section in WEB_SECTIONS if section in sections]
     if web:
-        if shutil.which("wrk") is None and set(web) - {"search"}:
+        if shutil.which("wrk") is None and set(web) - IN_PROCESS_SECTIONS:
             raise SystemExit("wrk is missing: apt-get install -y --no-install-recommends wrk")
         with tempfile.TemporaryDirectory(prefix="gfmd-bench-static-") as static_root:
             web_run(web, plan, args, static_root, out)
@@ -568,6 +639,7 @@ def web_run(
             ("mix", mix_section),
             ("memory", memory_section),
             ("search", search_section),
+            ("render", render_section),
             ("restart", restart_section),  # last: it cuts this process's connection too
         ]:
             if section in sections:

@@ -1,14 +1,17 @@
-"""The pure parts of `make bench`: reading wrk's output, the table, and the bare view's
-address, which only the benchmark's settings route."""
+"""The pure parts of `make bench`: reading wrk's output, the table, the bare view's
+address, which only the benchmark's settings route, the sections chosen, the memory
+section's stopping rule and the render section's table (nothing timed)."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 import pytest
 from django.test import override_settings
 
-from benchmarks import BARE_PATH, bench, wrk
+from benchmarks import BARE_PATH, bench, render_cpu, wrk
+from tests.factories import ThematicMeetingParticipationFactory
 
 # wrk 4.1 with --latency and benchmarks/wrk_statuses.lua (two threads, so two lines for 200).
 WRK_OUTPUT = """\
@@ -71,7 +74,9 @@ def test_what_is_not_wrk_output_is_refused():
 def row(label: str, requests: int, cpu_ms: float | None = 2.0) -> bench.PageRow:
     result = wrk.WrkResult(requests=requests, seconds=10, p50_ms=3.5, p99_ms=40.25)
     result.statuses[200] = requests
-    return bench.PageRow(label, "/", result, cpu_ms, db_ms=4.25, queries=8, kilobytes=38.2)
+    return bench.PageRow(
+        label, "/", result, cpu_ms, db_ms=4.25, queries=8, kilobytes=38.2, gzip_kilobytes=6.4
+    )
 
 
 def test_the_table_gives_each_page_as_a_share_of_the_mean_bare_view():
@@ -97,6 +102,8 @@ def test_the_table_gives_each_page_as_a_share_of_the_mean_bare_view():
         "ms/req",
         "queries",
         "KB",
+        "KB",
+        "gzip",
         "vs",
         "bare",
         "non-2xx",
@@ -104,9 +111,19 @@ def test_the_table_gives_each_page_as_a_share_of_the_mean_bare_view():
     ]
     morocco = next(line for line in lines if line.startswith("/countries/morocco/"))
     # 5 req/s against the bare view's mean of 1,000.
-    assert morocco.split()[1:] == ["5", "3.5", "40.2", "117.0", "4.2", "8", "38", "0.5%", "0", "0"]
+    assert morocco.split()[1:] == [
+        *("5", "3.5", "40.2", "117.0", "4.2", "8", "38", "6", "0.5%", "0", "0")
+    ]
     forum = next(line for line in lines if line.startswith("/forum/2018/"))
     assert "n/a" in forum.split()  # a worker replaced during the run: no CPU figure
+
+
+def test_a_page_measured_beside_the_bare_view_is_a_share_of_that_run():
+    beside = row("/countries/morocco/", 500)  # 50 req/s
+    beside.bare_rate = 200
+    lines = bench.table([row("bare view (first)", 9_000), beside, row("bare view (last)", 11_000)])
+    morocco = next(line for line in lines.splitlines() if line.startswith("/countries/morocco/"))
+    assert "25.0%" in morocco.split()  # not 5 % of the bare rows' mean
 
 
 def test_the_mix_line_counts_errors_and_statuses():
@@ -139,3 +156,107 @@ def test_bench_refuses_unknown_sections_a_restart_not_asked_for_and_no_redis(
     with pytest.raises(SystemExit):
         bench.main(arguments)
     assert message in capsys.readouterr().err
+
+
+def test_every_request_says_it_accepts_gzip_as_browsers_do(monkeypatch):
+    commands = []
+
+    def fake_run(command, **kwargs):
+        commands.append(command)
+        return type("Finished", (), {"stdout": WRK_OUTPUT})
+
+    monkeypatch.setattr(wrk.subprocess, "run", fake_run)
+    wrk.run("http://127.0.0.1:1", ["/", "/forum/"], seconds=1, connections=4)
+    assert "--header=Accept-Encoding: gzip" in commands[0]
+
+
+@pytest.fixture
+def sections_run(monkeypatch):
+    """The sections bench.main would run on the site, without running them."""
+    chosen = []
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setattr(bench, "web_run", lambda sections, *args: chosen.extend(sections))
+    return chosen
+
+
+def test_the_render_section_is_one_of_the_default_sections(sections_run, monkeypatch):
+    monkeypatch.setattr(bench.shutil, "which", lambda name: "/usr/bin/" + name)
+    bench.main([])
+    assert sections_run == ["pages", "mix", "memory", "search", "render"]
+
+
+def test_the_render_section_alone_needs_no_wrk(sections_run, monkeypatch):
+    monkeypatch.setattr(bench.shutil, "which", lambda name: None)
+    bench.main(["render"])
+    assert sections_run == ["render"]
+    with pytest.raises(SystemExit, match="wrk is missing"):
+        bench.main(["pages"])
+
+
+def test_the_memory_section_stops_at_its_requests_and_at_the_cap_only():
+    plan = bench.FULL
+    assert not bench.memory_is_done(19_999, plan.memory_cap_seconds - 1, plan)
+    assert bench.memory_is_done(20_000, 0, plan)
+    assert bench.memory_is_done(0, plan.memory_cap_seconds, plan)
+
+
+class FakeServer:
+    base_url = "http://127.0.0.1:1"
+
+    def workers(self):
+        return [os.getpid()]
+
+
+def test_the_memory_section_runs_the_mix_until_its_requests_with_three_figures_a_worker(
+    monkeypatch,
+):
+    runs = []
+
+    def fake_run(base_url, paths, *, seconds, connections):
+        runs.append(paths)
+        result = wrk.WrkResult(requests=700, seconds=seconds, p50_ms=1, p99_ms=2)
+        result.statuses[200] = 700
+        return result
+
+    monkeypatch.setattr(bench.wrk, "run", fake_run)
+    monkeypatch.setattr(bench, "mix_paths", lambda: ["/", "/forum/"])
+    lines = []
+    bench.memory_section(FakeServer(), bench.FULL, lines.append)
+    assert len(runs) == 29  # 20,000 requests, 700 a run
+    assert any("20,300 requests after" in line for line in lines)
+    [worker] = [line for line in lines if line.strip().startswith("worker 1")]
+    assert "start" in worker and "middle" in worker and "end" in worker
+    assert not any(line.strip().startswith("Only") for line in lines)
+
+
+def test_the_render_section_gives_each_page_against_the_bare_view(world, morocco_years):
+    lines = []
+    render_cpu.report(1, lines.append)
+    rows = lines[lines.index(next(line for line in lines if line.startswith("page"))) + 1 : -1]
+    assert [row.split("  ")[0] for row in rows] == [
+        "bare view (baseline)",
+        "country page (Morocco)",
+        "forum-year page (2012)",
+        "home page",
+        "country list",
+        "practice list",
+    ]
+    assert rows[0].split()[-3] == "1x"  # the baseline against itself
+
+
+@pytest.fixture
+def morocco_years(world):
+    """A thematic meeting in 2012, so that the busiest forum year is the later one."""
+    ThematicMeetingParticipationFactory(meeting__forum_year=world["2012"], country=world["MAR"])
+
+
+def test_the_sizes_are_with_and_without_gzip_and_only_stored_pages_are_gzipped(morocco):
+    _, plain, gzipped = bench.queries_and_sizes("/countries/morocco/")
+    assert gzipped < plain / 2
+    _, plain, gzipped = bench.queries_and_sizes("/countries/morocco/subscribe/")
+    assert gzipped == plain  # a form: never stored, never compressed
+
+
+def test_the_queries_are_those_of_the_second_request(morocco):
+    queries, _, _ = bench.queries_and_sizes("/api/countries/")  # the API is never cached
+    assert queries > 0
