@@ -135,7 +135,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 ALLOW_PROCESS_CACHE = env_bool("ALLOW_PROCESS_CACHE")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "core.redis_cache.SharedClientRedisCache", "LOCATION": REDIS_URL}
     }
 elif ALLOW_PROCESS_CACHE:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

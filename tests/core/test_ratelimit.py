@@ -76,7 +76,7 @@ def redis_reachable() -> bool:
 def test_limits_hold_across_processes_with_redis():
     """Production's cache: each web process has its own client; the count lives in Redis."""
     redis = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.redis_cache.SharedClientRedisCache",
         "LOCATION": "redis://127.0.0.1:6379/15",
     }
     with override_settings(CACHES={"default": redis, "other_process": redis}):
