@@ -18,7 +18,7 @@ import pycountry
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.locale import LocaleMiddleware
-from django.urls import reverse, translate_url
+from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils import formats, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -41,6 +41,25 @@ def is_localised(path: str) -> bool:
     """Whether the page at `path` exists in every language (under i18n_patterns)."""
     other = next(code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE)
     return localised_url(path, other) != path or bool(translation.get_language_from_path(path))
+
+
+def localised_paths(request: HttpRequest) -> dict[str, str] | None:
+    """The path of the request's page in each language of LANGUAGES, or None for a page that
+    has one language only. Reversed from the view's URL match: resolving the path again, as
+    localised_url() does, costs several times more; by the path for a request no URL matched."""
+    match = request.resolver_match
+    if match is None:
+        if not is_localised(request.path):
+            return None
+        return {code: localised_url(request.path, code) for code, _name in settings.LANGUAGES}
+    paths = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            try:
+                paths[code] = reverse(match.view_name, args=match.args, kwargs=match.kwargs)
+            except NoReverseMatch:
+                return None
+    return paths if len(set(paths.values())) > 1 else None
 
 
 class SiteLocaleMiddleware(LocaleMiddleware):
@@ -73,8 +92,9 @@ class SiteLocaleMiddleware(LocaleMiddleware):
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         response = super().process_response(request, response)
         # An unprefixed page's answer depends on the language cookie too (the redirect above).
-        if not translation.get_language_from_path(request.path_info) and is_localised(
-            request.path_info
+        if (
+            not translation.get_language_from_path(request.path_info)
+            and localised_paths(request) is not None
         ):
             patch_vary_headers(response, ("Cookie",))
         return response
@@ -106,7 +126,8 @@ def language_choose(request: HttpRequest, code: str) -> HttpResponse:
 def languages(request: HttpRequest) -> dict[str, object]:
     """Context processor: the page in each language, for the switcher and the hreflang
     alternates (none on a page that has one language only)."""
-    if not is_localised(request.path):
+    paths = localised_paths(request)
+    if paths is None:
         return {"page_languages": []}
     query = request.META.get("QUERY_STRING", "")
     current = translation.get_language()
@@ -116,7 +137,7 @@ def languages(request: HttpRequest) -> dict[str, object]:
                 "code": code,
                 "name": name,
                 "current": code == current,
-                "url": request.build_absolute_uri(localised_url(request.path, code)),
+                "url": request.build_absolute_uri(paths[code]),
                 "choose_url": reverse("language_choose", args=[code])
                 + "?"
                 + urlencode({"next": request.path + (f"?{query}" if query else "")}),

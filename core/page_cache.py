@@ -17,6 +17,7 @@ hundreds of small writes, each of which would be a socket write).
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import re
 from collections.abc import Callable
@@ -31,7 +32,6 @@ from django.utils.cache import (
     patch_cache_control,
     patch_vary_headers,
 )
-from django.utils.text import compress_string
 from django.utils.translation import get_language
 
 from core.data_version import VERSION_KEY, data_version, note_read
@@ -41,6 +41,10 @@ ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 VARY = ("Cookie", "Accept-Language", "Accept-Encoding")
 # Worth compressing (as Django's GZipMiddleware).
 MIN_COMPRESSED_SIZE = 200
+# zlib's level 4, not Django's 6: on the 185 KB forum-year page 2.2 ms of CPU instead of
+# 7.3 ms for 35.6 KB instead of 33.9 KB (5 % more); the page is compressed on every
+# uncached render, so the render's time counts more than the last few percent of size.
+GZIP_LEVEL = 4
 # Set on each answer rather than stored.
 UNSTORED_HEADERS = {"content-length", "vary", "cache-control", "etag"}
 
@@ -129,7 +133,7 @@ class PageCacheMiddleware:
         identity = (version, f'"{tag}"', headers, body)
         if len(body) < MIN_COMPRESSED_SIZE:
             return identity, identity
-        compressed = compress_string(body)
+        compressed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
         if len(compressed) >= len(body):
             return identity, identity
         # Weak: the same page, another encoding (as Django's GZipMiddleware marks it).

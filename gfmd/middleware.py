@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterator
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.urls import reverse
+
+from core.i18n import ADMIN_PREFIX
 
 NUL = "\x00"
 
@@ -70,10 +71,6 @@ class SiteCSPMiddleware(CSPMiddleware):
         self, request: HttpRequest, response: HttpResponse, report_only: bool = False
     ) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
-        if (
-            not report_only
-            and parts.config is None
-            and request.path_info.startswith(reverse("admin:index"))
-        ):
+        if not report_only and parts.config is None and request.path_info.startswith(ADMIN_PREFIX):
             parts.config = settings.ADMIN_CONTENT_SECURITY_POLICY["DIRECTIVES"]
         return parts

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 import tablib
 from django.db.models import QuerySet
@@ -60,12 +61,7 @@ class RecordType:
     hidden_columns: tuple[str, ...] = ()
 
     def columns(self) -> list[str]:
-        resource = self.resource()
-        return [
-            field.column_name
-            for field in resource.get_export_fields()
-            if field.column_name not in self.hidden_columns
-        ]
+        return list(_public_columns(self))
 
     def export(self, queryset: QuerySet, *, native: bool = False) -> tablib.Dataset:
         """The admin's export of these records, public columns only, in English (choice
@@ -78,6 +74,18 @@ class RecordType:
         ]
         with translation.override("en"):
             return resource.export(queryset, export_fields=selected, force_native_type=native)
+
+
+@cache
+def _public_columns(record_type: RecordType) -> tuple[str, ...]:
+    """Once a process: the columns are the resource's code, not data, and making a resource
+    deep-copies each of its fields (3 ms for the eleven record types on /data/)."""
+    resource = record_type.resource()
+    return tuple(
+        field.column_name
+        for field in resource.get_export_fields()
+        if field.column_name not in record_type.hidden_columns
+    )
 
 
 def _published_practices() -> QuerySet:
