@@ -17,7 +17,6 @@ from countries.links import choice_labels, country_url_maker
 from countries.maps import MappedCountry
 from countries.models import (
     Country,
-    CountryUpdate,
     ForumYear,
     Roundtable,
     RoundtableRole,
@@ -49,8 +48,8 @@ class CountryDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         country = self.object
         context["sections"] = country_profile(country)
-        updates = CountryUpdate.objects.for_country(country).select_related("country")
-        context["recent_updates"] = updates[:RECENT_UPDATES_SHOWN]
+        # Through the country's own manager: each update's `country` is this one, no join.
+        context["recent_updates"] = country.updates.all()[:RECENT_UPDATES_SHOWN]
         return context
 
 
