@@ -230,16 +230,17 @@ def locator_map(country: Country) -> dict[str, Any]:
             "iso3", "iso2", "name"
         )
     }
-    neighbours = [
-        MapShape(
-            title=names.get(iso3, paths[iso3]["name"]),
-            d=paths[iso3]["d"],
-            level=0,
-            marker=None,
-            marker_radius=0,
-        )
+    # The neighbours' outlines, then the land of no country, in one piece (as outlines_svg).
+    outlines, _land = _escaped_outlines()
+    surroundings = "".join(
+        f'<path class="c0" d="{outlines[paths[iso3]["d"]]}">'
+        f"<title>{escape(names.get(iso3, paths[iso3]['name']))}</title></path>"
         for iso3 in nearby
-    ]
+    ) + "".join(
+        f'<path class="c0" d="{escape(entry["d"])}"/>'
+        for entry in world_paths()["unassigned"]
+        if overlaps(entry["bbox"], window)
+    )
     x, y = project(float(country.longitude), float(country.latitude))
     shape = country_shape(country, level=1, title=country.local_name)
     left, top, width, height = window
@@ -250,10 +251,7 @@ def locator_map(country: Country) -> dict[str, Any]:
         "country": country,
         "view_box": f"{left:g} {top:g} {width:g} {height:g}",
         "window": window,
-        "neighbours": neighbours,
-        "land": [
-            entry["d"] for entry in world_paths()["unassigned"] if overlaps(entry["bbox"], window)
-        ],
+        "surroundings": mark_safe(surroundings),
         "shape": shape,
         "point": (round(x, 1), round(y, 1)),
         "marker_radius": round(width / 90, 2),

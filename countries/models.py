@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import translation
 from django.utils.translation import gettext
@@ -121,13 +121,6 @@ class CountryQuerySet(models.QuerySet):
 
     def with_records(self) -> CountryQuerySet:
         return self.filter(has_records())
-
-    def records_coverage(self) -> dict[str, int]:
-        """{"entered": countries with records (with_records), "total": countries}, in one
-        query: four pages show the pair."""
-        return self.aggregate(
-            entered=models.Count("pk", filter=has_records()), total=models.Count("pk")
-        )
 
     def for_map(self) -> CountryQuerySet:
         """What the maps draw: the outline (by ISO3), the point, and `years_attended`, the
@@ -813,3 +806,23 @@ class CountryUpdate(models.Model):
         """The first line of the summary: a feed entry's title."""
         summary = self.local_summary.strip()
         return summary.splitlines()[0] if summary else ""
+
+
+def records_coverage() -> dict[str, int]:
+    """{"entered": countries with records (with_records), "total": countries}, in one
+    query: four pages show the pair, uncached. Plain SQL because the ORM took 2 ms of CPU
+    to build its four EXISTS, ten times what this function takes in all."""
+    quote = connection.ops.quote_name
+    country = Country._meta
+    has_records = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {quote(model._meta.db_table)} r "
+        f"WHERE r.{quote(model._meta.get_field('country').column)} = c.{quote(country.pk.column)})"
+        for model in (Attendance, RoundtableRole, ThematicMeetingParticipation, Contribution)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(CASE WHEN {has_records} THEN 1 END), COUNT(*) "
+            f"FROM {quote(country.db_table)} c"
+        )
+        entered, total = cursor.fetchone()
+    return {"entered": entered, "total": total}

@@ -390,17 +390,7 @@ def country_profiles(countries: Iterable[int]) -> dict[int, list[YearSection]]:
 
     # The chairs of every year shown, in one query, on the ForumYear objects the pages use.
     forum_years = [section.forum_year for by_pk in sections.values() for section in by_pk.values()]
-    # A chair is a link: its name, slug and code are what the page uses of it.
-    chairs = defaultdict(list)
-    through = (
-        ForumYear.chairs.through.objects.filter(forumyear_id__in={year.pk for year in forum_years})
-        .order_by("country__name")
-        .values_list(
-            "forumyear_id", "country_id", "country__name", "country__slug", "country__iso2"
-        )
-    )
-    for year_pk, pk, name, slug, iso2 in through:
-        chairs[year_pk].append(Country(pk=pk, name=name, slug=slug, iso2=iso2))
+    chairs = chair_countries({year.pk for year in forum_years})
     for year in forum_years:
         year.chair_countries = chairs[year.pk]
 
@@ -408,6 +398,22 @@ def country_profiles(countries: Iterable[int]) -> dict[int, list[YearSection]]:
         pk: sorted(by_pk.values(), key=lambda s: (s.forum_year.sort_year, s.forum_year.label))
         for pk, by_pk in sections.items()
     }
+
+
+def chair_countries(forum_years: Iterable[int]) -> defaultdict[int, list[Country]]:
+    """The chairs of these forum years (primary keys), by name, by year, in one query. A
+    chair is a link: its name, slug and code are all a page uses of it, read as values."""
+    chairs = defaultdict(list)
+    through = (
+        ForumYear.chairs.through.objects.filter(forumyear_id__in=forum_years)
+        .order_by("country__name")
+        .values_list(
+            "forumyear_id", "country_id", "country__name", "country__slug", "country__iso2"
+        )
+    )
+    for year_pk, pk, name, slug, iso2 in through:
+        chairs[year_pk].append(Country(pk=pk, name=name, slug=slug, iso2=iso2))
+    return chairs
 
 
 def countries_shown_with(obj: models.Model) -> set[int]:

@@ -17,7 +17,6 @@ from countries.links import choice_labels, country_url_maker
 from countries.maps import MappedCountry
 from countries.models import (
     Country,
-    CountryUpdate,
     ForumYear,
     Roundtable,
     RoundtableRole,
@@ -25,7 +24,7 @@ from countries.models import (
     ThematicMeetingParticipation,
     attended_anything,
 )
-from countries.profile import country_profile
+from countries.profile import chair_countries, country_profile
 
 RECENT_UPDATES_SHOWN = 5
 
@@ -49,8 +48,8 @@ class CountryDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         country = self.object
         context["sections"] = country_profile(country)
-        updates = CountryUpdate.objects.for_country(country).select_related("country")
-        context["recent_updates"] = updates[:RECENT_UPDATES_SHOWN]
+        # Through the country's own manager: each update's `country` is this one, no join.
+        context["recent_updates"] = country.updates.all()[:RECENT_UPDATES_SHOWN]
         return context
 
 
@@ -76,7 +75,7 @@ class ForumYearDetailView(DetailView):
     context_object_name = "forum_year"
     slug_field = "label"
     slug_url_kwarg = "label"
-    queryset = ForumYear.objects.prefetch_related("chairs")
+    queryset = ForumYear.objects.all()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -91,6 +90,7 @@ class ForumYearDetailView(DetailView):
             ).values_list("pk", flat=True)
         )
         links = country_links_html(countries)
+        context["chairs"] = chair_countries([forum_year.pk])[forum_year.pk]
         context["roundtables"] = roundtables_with_countries(forum_year, links)
         context["thematic_meetings"] = thematic_meetings_with_countries(forum_year, links)
         context["attending_countries"] = [c for c in countries if c.pk in attending]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 import html
 
 from django.contrib.postgres.indexes import GinIndex
@@ -37,13 +36,6 @@ SEARCH_CONFIG = "english"
 # newest needs no sort. Practices loaded from the GFMD's records may have no publication date:
 # they come last.
 NEWEST_FIRST = (F("published_on").desc(nulls_last=True), F("id").desc())
-
-
-def newest_first_key(row: tuple[int, datetime.date | None]) -> tuple:
-    """NEWEST_FIRST of (pk, published_on) rows in Python, with sorted(..., reverse=True):
-    the newest publication first, unpublished dates last, the highest pk first among equals."""
-    pk, published_on = row
-    return (published_on is not None, published_on or datetime.date.min, pk)
 
 
 def _search_query(text: str) -> SearchQuery:

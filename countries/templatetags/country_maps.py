@@ -7,6 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
+from django.utils.formats import number_format
+from django.utils.html import conditional_escape, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -103,3 +106,27 @@ def locator_map(country: Country) -> dict[str, Any]:
 def contribution_charts(sections: list[YearSection]) -> dict[str, Any]:
     """The charts of a country's profile (`sections`, country_profile)."""
     return {"series": maps.contribution_series(sections)}
+
+
+CONTRIBUTION_ROW = (
+    '\n      <tr><th scope="row"><a href="#year-{label}">{label}</a></th>'
+    '<td class="number">{total}</td><td>{lines}</td></tr>'
+)
+
+
+@register.filter
+def contribution_rows(years: Iterable[maps.YearAmount]) -> SafeString:
+    """The rows of a contribution chart's table, written in Python rather than by a template
+    loop: the total as `|intcomma` writes it, the year's lines escaped and joined by "; "."""
+    return format_html_join(
+        "",
+        CONTRIBUTION_ROW,
+        (
+            {
+                "label": year.label,
+                "total": number_format(year.amount, use_l10n=True, force_grouping=True),
+                "lines": mark_safe("; ".join(conditional_escape(line) for line in year.lines)),
+            }
+            for year in years
+        ),
+    )

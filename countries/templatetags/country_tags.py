@@ -4,7 +4,7 @@ import datetime
 
 from django import template
 
-from countries.models import Country
+from countries import models
 from countries.profile import format_date_range
 
 register = template.Library()
@@ -20,4 +20,4 @@ def date_range(start: datetime.date | None, end: datetime.date | None) -> str:
 def records_coverage() -> dict[str, int]:
     """'Records entered for 1 of 249 countries', while not every country's record is in:
     beside counts and maps, so that a country without records is not read as absent."""
-    return Country.objects.records_coverage()
+    return models.records_coverage()

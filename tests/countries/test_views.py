@@ -211,15 +211,15 @@ class TestCountryDetail:
         small = CountryFactory()
         self.build_profile(small, years=1)
         self.build_profile(morocco, years=10)
-        # 8, 1 for the ids and dates of the country's practices (practice_tags), and
-        # 1 for the locator map's neighbours (the contributions chart is the profile's).
-        with django_assert_num_queries(10) as small_queries:
+        # 8, with the country's newest practices and their number in one (practice_tags),
+        # and 1 for the locator map's neighbours (the contributions chart is the profile's).
+        with django_assert_num_queries(9) as small_queries:
             small_html = client.get(small.get_absolute_url()).content.decode()
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(9):
             big_html = client.get(morocco.get_absolute_url()).content.decode()
         assert small_html.count('class="forum-year"') == 1
         assert big_html.count('class="forum-year"') == 10
-        assert len(small_queries.captured_queries) == 10
+        assert len(small_queries.captured_queries) == 9
 
 
 class TestYearSectionsBuiltInPython:

@@ -55,8 +55,8 @@ def test_country_practices_tag_lists_the_published_ones_newest_first(morocco):
 
 
 def test_country_practices_tag_picks_the_newest_as_the_database_orders_them(morocco):
-    """The tag picks the newest in Python (newest_first_key): in NEWEST_FIRST's order, dates
-    equal or missing included, and counts every published one."""
+    """The tag's SQL picks the newest in NEWEST_FIRST's order, dates equal or missing
+    included, and counts every published one."""
     D = datetime.date
     for published_on in [None, D(2020, 5, 1), D(2021, 1, 1), D(2020, 5, 1), None, D(2019, 12, 31)]:
         PracticeFactory(countries=[morocco], published_on=published_on)
