@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.locale import LocaleMiddleware
 from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils import formats, translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import has_vary_header, patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import pgettext
 
@@ -92,8 +92,11 @@ class SiteLocaleMiddleware(LocaleMiddleware):
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         response = super().process_response(request, response)
         # An unprefixed page's answer depends on the language cookie too (the redirect above).
+        # A page from the cache already says so: it ran no view, so finding out would mean
+        # resolving its path once per language.
         if (
-            not translation.get_language_from_path(request.path_info)
+            not has_vary_header(response, "Cookie")
+            and not translation.get_language_from_path(request.path_info)
             and localised_paths(request) is not None
         ):
             patch_vary_headers(response, ("Cookie",))
