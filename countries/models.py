@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime
+import functools
+import operator
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -99,14 +101,17 @@ def attended_anything(path: str = "") -> Q:
     return Q(*[(f"{path}{flag}", True) for flag in flags], _connector=Q.OR)
 
 
+def record_models() -> tuple[type[models.Model], ...]:
+    """The records that make up a country's GFMD record: attendance, roundtable roles,
+    thematic meetings and contributions (each with a `country` key)."""
+    return (Attendance, RoundtableRole, ThematicMeetingParticipation, Contribution)
+
+
 def has_records() -> Q:
-    """A country whose GFMD record has been entered, in part at least: attendance, a
-    roundtable role, a thematic meeting or a contribution."""
-    return (
-        Exists(Attendance.objects.filter(country=OuterRef("pk")))
-        | Exists(RoundtableRole.objects.filter(country=OuterRef("pk")))
-        | Exists(ThematicMeetingParticipation.objects.filter(country=OuterRef("pk")))
-        | Exists(Contribution.objects.filter(country=OuterRef("pk")))
+    """A country whose GFMD record has been entered, in part at least."""
+    return functools.reduce(
+        operator.or_,
+        (Exists(model.objects.filter(country=OuterRef("pk"))) for model in record_models()),
     )
 
 
@@ -817,7 +822,7 @@ def records_coverage() -> dict[str, int]:
     has_records = " OR ".join(
         f"EXISTS (SELECT 1 FROM {quote(model._meta.db_table)} r "
         f"WHERE r.{quote(model._meta.get_field('country').column)} = c.{quote(country.pk.column)})"
-        for model in (Attendance, RoundtableRole, ThematicMeetingParticipation, Contribution)
+        for model in record_models()
     )
     with connection.cursor() as cursor:
         cursor.execute(

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from countries.models import Country
+from countries.models import Country, records_coverage
 from tests.factories import (
     AttendanceFactory,
     ContributionFactory,
@@ -70,6 +70,15 @@ def test_participating_and_entered_countries(known):
     assert list(Country.objects.participating().values_list("name", flat=True)) == ["Morocco"]
     entered = Country.objects.with_records().values_list("name", flat=True)
     assert list(entered) == ["Belgium", "Chile", "Germany", "Morocco"]
+
+
+def test_the_coverage_counts_what_with_records_selects(known):
+    """The note's one-statement count and the ORM's filter share one list of records."""
+    assert records_coverage() == {
+        "entered": Country.objects.with_records().count(),
+        "total": Country.objects.count(),
+    }
+    assert records_coverage()["entered"] == 4
 
 
 def test_home_page_counts_attendance_only_and_says_how_much_is_entered(client, known):
