@@ -265,12 +265,18 @@ class GfmdImportExportMixin(NativeTypesExport, ImportExportMixin):
     def import_job_view(self, request, job_id: int):
         """The status page of a background preview or import: rows done of all, then the
         preview (with its confirm button) or what the import did; it reloads itself until the
-        job ends. Only the user who started it sees it."""
+        job ends. A job whose worker died says so and can be started again. Only the user who
+        started it sees it."""
         if not self.has_import_permission(request):
             raise PermissionDenied
         job = get_object_or_404(
             ImportJob, pk=job_id, user=request.user, model=self.model._meta.label_lower
         )
+        job.check_worker()
+        if request.method == "POST":  # "Start again", on an interrupted job
+            if job.start_again():
+                transaction.on_commit(partial(run_import_job.enqueue, job.pk))
+            return HttpResponseRedirect(self.admin_url("import_job", job_id=job.pk))
         context = self.admin_site.each_context(request)
         context.update(title=gettext("Import"), opts=self.model._meta)
         result = StoredPreview(job.preview) if job.preview else None

@@ -64,9 +64,15 @@ def import_lock_acquire(model: type[models.Model]) -> None:
     connection = connections[router.db_for_write(model)]
     if connection.vendor != "postgresql":
         return
-    key = zlib.crc32(model._meta.label_lower.encode()) - 2**31  # a signed 32-bit integer
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK_NAMESPACE, key])
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK_NAMESPACE, import_lock_key(model)]
+        )
+
+
+def import_lock_key(model: type[models.Model]) -> int:
+    """The other half of the lock's key: the model, as a signed 32-bit integer."""
+    return zlib.crc32(model._meta.label_lower.encode()) - 2**31
 
 
 #: How often an import tells its `progress` the rows done.

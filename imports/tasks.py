@@ -13,18 +13,17 @@ from imports.models import ImportJob
 @task()
 def run_import_job(job_id: int) -> str:
     """Import a job's file through its model's admin (`import_in_worker`)."""
-    job = ImportJob.objects.select_related("user").filter(pk=job_id).first()
-    if job is None or job.state != ImportJob.State.QUEUED:
-        return "not queued"  # deleted, or run already
-    job.state = ImportJob.State.RUNNING
-    job.save(update_fields=["state", "updated_at"])
-    try:
-        admin.site._registry[apps.get_model(job.model)].import_in_worker(job)
-    except Exception:
-        # The import's transaction is rolled back: say so on the status page, keep the error.
-        job.finish(
-            ImportJob.State.FAILED,
-            [gettext("Nothing was imported: the import stopped on an unexpected error.")],
-        )
-        raise
-    return job.state
+    with ImportJob.claimed(job_id) as job:
+        if job is None:
+            return "not queued"  # deleted, or run already
+        try:
+            admin.site._registry[apps.get_model(job.model)].import_in_worker(job)
+        except Exception:
+            # The import's transaction is rolled back: say so on the status page, keep the
+            # error.
+            job.finish(
+                ImportJob.State.FAILED,
+                [gettext("Nothing was imported: the import stopped on an unexpected error.")],
+            )
+            raise
+        return job.state

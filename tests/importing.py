@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from imports.formats import CSV
+from imports.models import ImportJob
 from imports.results import ImportResult
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -47,3 +48,18 @@ def upload(client, url_name: str, content: bytes, name: str, file_format: str = 
 
 def confirm(client, url_name: str, preview_response):
     return client.post(reverse(url_name), preview_response.context["confirm_form"].initial)
+
+
+def attendance_job(user, **fields) -> ImportJob:
+    """A background confirm of a two-row attendance file, "a.csv" (queued unless told)."""
+    return ImportJob.objects.create(
+        **{
+            "kind": "confirm",
+            "user": user,
+            "model": "countries.attendance",
+            "form_data": {},
+            "file_name": "a.csv",
+            "rows_total": 2,
+            **fields,
+        }
+    )

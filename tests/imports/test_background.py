@@ -14,7 +14,7 @@ from countries.models import Attendance, Contribution, CountryUpdate
 from imports.models import ImportJob
 from imports.tasks import run_import_job
 from tests.factories import UserFactory
-from tests.importing import confirm, upload
+from tests.importing import attendance_job, confirm, upload
 
 ATTENDANCE = (
     b"country,forum_year,attended_meeting,attended_summit\nMAR,2011,yes,yes\nTUN,2011,no,yes\n"
@@ -76,14 +76,7 @@ def test_a_large_confirm_is_imported_by_the_worker_and_followed_on_its_page(
 
 
 def test_a_job_still_waiting_shows_rows_done_and_reloads(admin_client, world, staff):
-    job = ImportJob.objects.create(
-        kind="confirm",
-        user=staff,
-        model="countries.attendance",
-        form_data={},
-        file_name="a.csv",
-        rows_total=10,
-    )
+    job = attendance_job(staff, rows_total=10)
     job.count_rows_done(4)
 
     page = admin_client.get(reverse("admin:countries_attendance_import_job", args=[job.pk]))
