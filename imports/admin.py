@@ -9,14 +9,16 @@ from typing import Any
 
 import tablib
 from django import forms
+from django.apps import apps
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.http import HttpRequest, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpRequest, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
 from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
@@ -352,4 +354,57 @@ class GfmdImportExportMixin(NativeTypesExport, ImportExportMixin):
             result.totals[RowResult.IMPORT_TYPE_DELETE],
             result.totals[RowResult.IMPORT_TYPE_SKIP],
             self.model._meta.verbose_name_plural,
+        )
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Each staff member's own background previews and imports, newest first, each linked to
+    its status page: a job goes on when its page is closed, and this is how to find it
+    again. Read-only; nobody sees another person's jobs (as with the status page)."""
+
+    list_display = ("file_name_link", "records", "kind", "state", "created_at")
+    list_display_links = None
+    list_filter = ("state", "kind")
+    ordering = ("-created_at",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(user=request.user)
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request) and (obj is None or obj.user == request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The job's own page is its status page."""
+        job = self.get_object(request, object_id)
+        if job is None:  # not theirs, or not an id
+            raise Http404
+        return HttpResponseRedirect(self.status_url(job))
+
+    @admin.display(description=gettext_lazy("file"), ordering="file_name")
+    def file_name_link(self, job: ImportJob) -> str:
+        return format_html('<a href="{}">{}</a>', self.status_url(job), job.file_name or "-")
+
+    @admin.display(description=gettext_lazy("records"))
+    def records(self, job: ImportJob) -> str:
+        return apps.get_model(job.model)._meta.verbose_name_plural
+
+    def status_url(self, job: ImportJob) -> str:
+        app_label, model_name = job.model.split(".")
+        return reverse(
+            f"admin:{app_label}_{model_name}_import_job",
+            kwargs={"job_id": job.pk},
+            current_app=self.admin_site.name,
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
+from django.test import Client
 from django.urls import reverse
 
 from countries.models import Attendance, Contribution, CountryUpdate
@@ -202,3 +203,34 @@ def test_a_preview_in_the_worker_with_problems_lists_them_and_keeps_no_upload(
     assert "&lt;b&gt;no&lt;/b&gt;" in text  # a cell as read, escaped
     assert "confirm_form" not in page.context or page.context["confirm_form"] is None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_each_user_finds_their_own_jobs_in_the_admin_linked_to_their_status_pages(
+    admin_client, staff, editor
+):
+    mine = attendance_job(staff, state="done")
+    someone_elses = attendance_job(editor, file_name="b.csv")
+    status_url = reverse("admin:countries_attendance_import_job", args=[mine.pk])
+
+    page = admin_client.get(reverse("admin:imports_importjob_changelist"))
+
+    text = page.content.decode()
+    assert f'<a href="{status_url}">a.csv</a>' in text
+    assert '<td class="field-records">attendance</td>' in text
+    assert '<td class="field-state">done</td>' in text
+    assert "b.csv" not in text
+    assert "Add import job" not in text
+    assert (
+        admin_client.get(reverse("admin:imports_importjob_change", args=[mine.pk])).url
+        == status_url
+    )
+    other = reverse("admin:imports_importjob_change", args=[someone_elses.pk])
+    assert admin_client.get(other).status_code == 404
+    delete = reverse("admin:imports_importjob_delete", args=[mine.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert ImportJob.objects.count() == 2
+
+    editor_client = Client()
+    editor_client.force_login(editor)  # an Editor, not a superuser, sees their own
+    text = editor_client.get(reverse("admin:imports_importjob_changelist")).content.decode()
+    assert "b.csv" in text and "a.csv" not in text
