@@ -275,6 +275,8 @@ IMPORT_XLSX_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_XLSX_MAX_COMPRESS
 # are kept (default: a folder in the system's temporary folder) and for how long.
 IMPORT_UPLOAD_DIR = os.environ.get("IMPORT_UPLOAD_DIR", "")
 IMPORT_UPLOAD_MAX_AGE_HOURS = float(os.environ.get("IMPORT_UPLOAD_MAX_AGE_HOURS", "6"))
+# Finished background imports (imports.ImportJob) are deleted this many days after they end.
+IMPORT_JOB_MAX_AGE_DAYS = float(os.environ.get("IMPORT_JOB_MAX_AGE_DAYS", "30"))
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "imports.uploads.UploadStorage"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True

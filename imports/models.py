@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -33,6 +34,8 @@ class ImportJob(models.Model):
         DONE = "done", _("done")
         FAILED = "failed", _("nothing imported")
         INTERRUPTED = "interrupted", _("stopped before the end")
+
+    FINISHED = (State.DONE, State.FAILED, State.INTERRUPTED)
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
@@ -71,7 +74,18 @@ class ImportJob(models.Model):
         cache.set(self.progress_key, rows, timeout=24 * 3600)
 
     def is_finished(self) -> bool:
-        return self.state in (self.State.DONE, self.State.FAILED, self.State.INTERRUPTED)
+        return self.state in self.FINISHED
+
+    @classmethod
+    def sweep(cls, *, older_than: datetime.timedelta | None = None) -> int:
+        """Delete the jobs that finished more than `older_than` (the setting by default)
+        ago, with their stored previews; how many."""
+        if older_than is None:
+            older_than = datetime.timedelta(days=settings.IMPORT_JOB_MAX_AGE_DAYS)
+        deleted, _ = cls.objects.filter(
+            state__in=cls.FINISHED, updated_at__lt=timezone.now() - older_than
+        ).delete()
+        return deleted
 
     def finish(self, state: ImportJob.State, messages: list[str]) -> None:
         self.state = state

@@ -4,7 +4,8 @@ django-import-export writes each upload to a temporary file, reads it again on c
 deletes it then; a preview never confirmed used to leave its file behind. Here the files
 live in a folder of their own (`IMPORT_UPLOAD_DIR`), a preview with problems (which cannot
 be confirmed) deletes its file at once, and every new upload first deletes the files older
-than `IMPORT_UPLOAD_MAX_AGE_HOURS`, as does `manage.py sweep_import_uploads`.
+than `IMPORT_UPLOAD_MAX_AGE_HOURS`, and the background jobs finished more than
+`IMPORT_JOB_MAX_AGE_DAYS` ago, as does `manage.py sweep_import_uploads`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 
 from django.conf import settings
 from import_export.tmp_storages import TempFolderStorage
+
+from imports.models import ImportJob
 
 
 def upload_folder() -> Path:
@@ -46,6 +49,7 @@ class UploadStorage(TempFolderStorage):
 
     def save(self, data: bytes | str) -> None:
         uploads_sweep()
+        ImportJob.sweep()
         super().save(data)
 
     def exists(self) -> bool:

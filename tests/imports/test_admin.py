@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import os
 import time
@@ -12,8 +13,10 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from countries.models import Attendance, Contribution, CountryUpdate
+from imports.models import ImportJob
 from tests.admin_forms import form_values
 from tests.concurrency import at_once, meet_before_saving, require_postgres, staff_client
 from tests.factories import (
@@ -22,7 +25,7 @@ from tests.factories import (
     PracticeFactory,
     RoundtableRoleFactory,
 )
-from tests.importing import CSV_FORMAT, DATA, XLSX_FORMAT, confirm, upload
+from tests.importing import CSV_FORMAT, DATA, XLSX_FORMAT, attendance_job, confirm, upload
 
 ATTENDANCE = "country,forum_year,attended_meeting,attended_prep_meetings,attended_summit\n"
 
@@ -253,7 +256,7 @@ def test_a_preview_with_problems_keeps_no_upload(admin_client, world, settings, 
 
 
 def test_an_unconfirmed_upload_is_swept_after_the_age_limit(
-    admin_client, world, settings, tmp_path
+    admin_client, world, settings, tmp_path, staff
 ):
     settings.IMPORT_UPLOAD_DIR = str(tmp_path)
     settings.IMPORT_UPLOAD_MAX_AGE_HOURS = 6
@@ -264,9 +267,15 @@ def test_an_unconfirmed_upload_is_swept_after_the_age_limit(
     seven_hours_ago = time.time() - 7 * 3600
     os.utime(kept, (seven_hours_ago, seven_hours_ago))
 
+    old_job = attendance_job(staff, state="done")
+    ImportJob.objects.filter(pk=old_job.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(days=31)
+    )
+
     upload(admin_client, url, good, "again.csv")  # a new upload sweeps the old ones
 
     assert not kept.exists()
+    assert not ImportJob.objects.filter(pk=old_job.pk).exists()  # finished 31 days ago
     assert len(list(tmp_path.iterdir())) == 1
     response = confirm(admin_client, "admin:countries_attendance_process_import", preview)
     assert response.status_code == 302
@@ -274,18 +283,28 @@ def test_an_unconfirmed_upload_is_swept_after_the_age_limit(
     assert "This preview is too old" in str(next(iter(get_messages(response.wsgi_request))))
 
 
-def test_the_sweep_command_deletes_only_old_uploads(settings, tmp_path):
+def test_the_sweep_command_deletes_only_old_uploads_and_old_finished_jobs(
+    settings, tmp_path, staff
+):
     settings.IMPORT_UPLOAD_DIR = str(tmp_path)
     old, recent = tmp_path / "upload-old", tmp_path / "upload-recent"
     old.write_text("x")
     recent.write_text("y")
     os.utime(old, (time.time() - 3 * 3600,) * 2)
+    jobs = {state: attendance_job(staff, state=state) for state in ("done", "failed", "running")}
+    recent_job = attendance_job(staff, state="interrupted")
+    eleven_days_ago = timezone.now() - datetime.timedelta(days=11)
+    ImportJob.objects.filter(pk__in=[job.pk for job in jobs.values()]).update(
+        updated_at=eleven_days_ago
+    )
     output = io.StringIO()
 
-    call_command("sweep_import_uploads", "--hours", "2", stdout=output)
+    call_command("sweep_import_uploads", "--hours", "2", "--job-days", "10", stdout=output)
 
     assert (old.exists(), recent.exists()) == (False, True)
-    assert "Deleted 1 old import upload(s)." in output.getvalue()
+    left = set(ImportJob.objects.values_list("pk", flat=True))
+    assert left == {jobs["running"].pk, recent_job.pk}  # a running job is never swept
+    assert "Deleted 1 old import upload(s) and 2 finished import job(s)." in output.getvalue()
 
 
 def test_a_long_preview_shows_its_first_rows_but_counts_and_problems_for_all(
