@@ -3,7 +3,7 @@ from __future__ import annotations
 import html
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, Q
 from django.utils.safestring import SafeString, mark_safe
@@ -24,7 +24,7 @@ from countries.models import (
     ThematicMeetingParticipation,
     attended_anything,
 )
-from countries.profile import chair_countries, country_profile
+from countries.profile import chair_countries, country_profile, format_date_range
 
 RECENT_UPDATES_SHOWN = 5
 
@@ -76,6 +76,18 @@ MAPPED_COUNTRY_ROWS = Country.objects.order_by("name").values_list(
 )
 ROUNDTABLE_ROLE_ROWS = RoundtableRole.objects.order_by("country__name", "pk").values_list(
     "roundtable_id", "country_id", "role"
+)
+# In the models' order (Meta.ordering).
+ROUNDTABLE_ROWS = Roundtable.objects.values_list("pk", "number", "title")
+MEETING_ROWS = ThematicMeeting.objects.values_list(
+    "pk",
+    "title",
+    "kind",
+    "start_date",
+    "end_date",
+    "city",
+    "host_country__name",
+    "host_country__iso2",
 )
 MEETING_PARTICIPATION_ROWS = ThematicMeetingParticipation.objects.order_by("pk").values_list(
     "meeting_id", "country_id", "role"
@@ -140,21 +152,46 @@ def role_lists_html(
     return {list_id: mark_safe("".join(parts)) for list_id, parts in items.items()}
 
 
+class ListedRoundtable(NamedTuple):
+    pk: int
+    number: str
+    title: str
+
+
+class ListedMeeting(NamedTuple):
+    pk: int
+    title: str
+    # Its kind, dates and place as the page's line under the title says them.
+    note: str
+
+
 def roundtables_with_countries(
     forum_year: ForumYear, links: dict[int, str]
-) -> list[tuple[Roundtable, SafeString]]:
+) -> list[tuple[ListedRoundtable, SafeString]]:
     """The year's roundtables, each with its countries by name and their roles."""
-    roundtables = list(forum_year.roundtables.all())
-    rows = ROUNDTABLE_ROLE_ROWS.filter(roundtable__in=roundtables)
+    roundtables = [ListedRoundtable(*row) for row in ROUNDTABLE_ROWS.filter(forum_year=forum_year)]
+    rows = ROUNDTABLE_ROLE_ROWS.filter(roundtable__in=[roundtable.pk for roundtable in roundtables])
     lists = role_lists_html(rows, links, choice_labels(RoundtableRole.Role))
     return [(roundtable, lists.get(roundtable.pk, SafeString())) for roundtable in roundtables]
 
 
 def thematic_meetings_with_countries(
     forum_year: ForumYear, links: dict[int, str]
-) -> list[tuple[ThematicMeeting, SafeString]]:
+) -> list[tuple[ListedMeeting, SafeString]]:
     """The year's thematic meetings, each with its countries as entered and their roles."""
-    meetings = list(forum_year.thematic_meetings.select_related("host_country"))
-    rows = MEETING_PARTICIPATION_ROWS.filter(meeting__in=meetings)
+    kinds, name_of = choice_labels(ThematicMeeting.Kind), country_namer()
+    meetings = []
+    for pk, title, kind, start, end, city, host, host_iso2 in MEETING_ROWS.filter(
+        forum_year=forum_year
+    ):
+        note = kinds[kind]
+        if start:
+            note += f" · {format_date_range(start, end)}"
+        if city:
+            note += f" · {city}"
+        if host is not None:
+            note += f", {name_of(host_iso2, host)}"
+        meetings.append(ListedMeeting(pk, title, note))
+    rows = MEETING_PARTICIPATION_ROWS.filter(meeting__in=[meeting.pk for meeting in meetings])
     lists = role_lists_html(rows, links, choice_labels(ThematicMeetingParticipation.Role))
     return [(meeting, lists.get(meeting.pk, SafeString())) for meeting in meetings]

@@ -15,6 +15,7 @@ from tests.factories import (
     ForumYearFactory,
     PracticeFactory,
     RoundtableRoleFactory,
+    ThematicMeetingFactory,
     ThematicMeetingParticipationFactory,
 )
 
@@ -350,6 +351,30 @@ class TestForumYears:
         assert html.count(f"{link} (Attended)</li>") == 1  # the thematic meeting
         assert f'<li><a href="/countries/tom-and-jerry/#year-2018">{escaped}</a></li>' in html
         assert re.search(rf'<circle class="c4 marked" [^>]*><title>{escaped}: attended 2018<', html)
+
+    def test_each_meeting_s_kind_dates_and_place_under_its_title(self, client, morocco):
+        """Written in Python (countries.views.thematic_meetings_with_countries), escaped by
+        the template, in the page's language."""
+        year = ForumYearFactory(label="2018", sort_year=2018)
+        ThematicMeetingFactory(
+            forum_year=year,
+            title="Dated",
+            kind="gfmd_thematic_workshop",
+            city="Rabat & <Salé>",
+            host_country=morocco,
+        )
+        ThematicMeetingFactory(
+            forum_year=year, title="Undated", start_date=None, end_date=None, city=""
+        )
+        html = client.get(year.get_absolute_url()).content.decode()
+        assert (
+            '<h3>Dated</h3>\n      <p class="muted">GFMD Thematic Workshop · 14-15 June 2018 · '
+            "Rabat &amp; &lt;Salé&gt;, Morocco</p>"
+        ) in html
+        assert '<h3>Undated</h3>\n      <p class="muted">Thematic Meeting</p>' in html
+        french = client.get(f"/fr{year.get_absolute_url()}").content.decode()
+        assert '<p class="muted">Atelier thématique du FMMD · 14-15 juin 2018 · ' in french
+        assert "Rabat &amp; &lt;Salé&gt;, Maroc</p>" in french
 
 
 def test_forum_year_lists_leave_out_a_country_added_during_the_render():
