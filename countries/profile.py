@@ -332,7 +332,7 @@ CONTRIBUTION_ROWS = Contribution.objects.order_by("pk").values_list(
     "country_id", "pk", "amount", "currency", "earmarked", "note", *YEAR_COLUMNS
 )
 CHAIR_ROWS = ForumYear.chairs.through.objects.order_by("country__name").values_list(
-    "forumyear_id", "country_id", "country__name", "country__slug", "country__iso2"
+    "forumyear_id", "country__name", "country__slug", "country__iso2"
 )
 
 
@@ -397,12 +397,20 @@ def country_profiles(countries: Iterable[int]) -> dict[int, list[YearSection]]:
     }
 
 
-def chair_countries(forum_years: Iterable[int]) -> defaultdict[int, list[Country]]:
+class Chair(NamedTuple):
+    """A chair as its year's header links it (profile_tags.year_meta_html)."""
+
+    name: str
+    slug: str
+    iso2: str
+
+
+def chair_countries(forum_years: Iterable[int]) -> defaultdict[int, list[Chair]]:
     """The chairs of these forum years (primary keys), by name, by year, in one query. A
     chair is a link: its name, slug and code are all a page uses of it, read as values."""
     chairs = defaultdict(list)
-    for year_pk, pk, name, slug, iso2 in CHAIR_ROWS.filter(forumyear_id__in=forum_years):
-        chairs[year_pk].append(Country(pk=pk, name=name, slug=slug, iso2=iso2))
+    for year_pk, name, slug, iso2 in CHAIR_ROWS.filter(forumyear_id__in=forum_years):
+        chairs[year_pk].append(Chair(name, slug, iso2))
     return chairs
 
 

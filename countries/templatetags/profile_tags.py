@@ -18,19 +18,22 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import npgettext
 
-from countries.models import Country, ForumYear
-from countries.profile import YearSection, format_date_range
+from core.i18n import country_namer
+from countries.links import country_url_maker
+from countries.models import ForumYear
+from countries.profile import Chair, YearSection, format_date_range
 
 register = template.Library()
 
 
-def year_meta_html(forum_year: ForumYear, chairs: list[Country]) -> str:
+def year_meta_html(forum_year: ForumYear, chairs: list[Chair]) -> str:
     """`<p class="year-meta">`: the year's chairs, linked, and its summit."""
     parts = []
     if chairs:
         label = npgettext("forum year", "Chair", "Co-chairs", len(chairs))
+        url, name_of = country_url_maker(), country_namer()
         links = ", ".join(
-            f'<a href="{escape(c.get_absolute_url())}">{escape(c.local_name)}</a>' for c in chairs
+            f'<a href="{escape(url(c.slug))}">{escape(name_of(c.iso2, c.name))}</a>' for c in chairs
         )
         parts.append(f"<span>{label}: {links}</span>")
     if forum_year.summit_city:
@@ -44,7 +47,7 @@ def year_meta_html(forum_year: ForumYear, chairs: list[Country]) -> str:
 
 
 @register.simple_tag
-def forum_year_meta(forum_year: ForumYear, chairs: Iterable[Country]) -> SafeString:
+def forum_year_meta(forum_year: ForumYear, chairs: Iterable[Chair]) -> SafeString:
     return mark_safe(year_meta_html(forum_year, list(chairs)))
 
 
