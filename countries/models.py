@@ -6,9 +6,11 @@ import operator
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.signals import setting_changed
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
+from django.dispatch import receiver
 from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -371,14 +373,41 @@ class Attendance(TimeStampedModel):
         )
 
 
+# A country page composes some fifty attendance and roundtable lines: their words are
+# translated once per language and process (cleared for tests that change settings).
+@functools.lru_cache(maxsize=16)
+def _attendance_words(language: str | None) -> tuple[str, str, str]:
+    return (
+        gettext("Attended Meeting"),
+        gettext("Attended Prep Meetings"),
+        gettext("Attended Summit"),
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _roundtable_line_formats(language: str | None) -> dict[str, str]:
+    return {
+        "numbered": gettext('%(role)s in RT %(number)s "%(title)s"'),
+        "titled": gettext('%(role)s in "%(title)s"'),
+        "coordinator": gettext("%(role)s of %(session)s"),
+        "session": gettext("%(role)s in %(session)s"),
+    }
+
+
+@receiver(setting_changed)
+def _forget_line_words(**kwargs) -> None:
+    _attendance_words.cache_clear()
+    _roundtable_line_formats.cache_clear()
+
+
 def attendance_lines(meeting: bool, prep_meetings: bool, summit: bool) -> list[str]:
     """An attendance's lines from its flags (country pages read them as values, not rows)."""
-    flags = [
-        (meeting, _("Attended Meeting")),
-        (prep_meetings, _("Attended Prep Meetings")),
-        (summit, _("Attended Summit")),
+    words = _attendance_words(translation.get_language())
+    return [
+        text
+        for attended, text in zip((meeting, prep_meetings, summit), words, strict=True)
+        if attended
     ]
-    return [str(text) for attended, text in flags if attended]
 
 
 class Roundtable(TimeStampedModel):
@@ -520,17 +549,18 @@ def roundtable_role_line(
     if role == RoundtableRole.Role.NO_PARTICIPATION:
         return str(RoundtableRole.Role.NO_PARTICIPATION.label)
     label = choice_labels(RoundtableRole.Role)[role]
+    formats = _roundtable_line_formats(translation.get_language())
     if roundtable_title is not None:
         if roundtable_number:
-            return gettext('%(role)s in RT %(number)s "%(title)s"') % {
+            return formats["numbered"] % {
                 "role": label,
                 "number": roundtable_number,
                 "title": roundtable_title,
             }
-        return gettext('%(role)s in "%(title)s"') % {"role": label, "title": roundtable_title}
+        return formats["titled"] % {"role": label, "title": roundtable_title}
     if role == RoundtableRole.Role.COORDINATOR:
-        return gettext("%(role)s of %(session)s") % {"role": label, "session": session}
-    return gettext("%(role)s in %(session)s") % {"role": label, "session": session}
+        return formats["coordinator"] % {"role": label, "session": session}
+    return formats["session"] % {"role": label, "session": session}
 
 
 class ThematicMeeting(TimeStampedModel):

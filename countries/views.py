@@ -1,11 +1,11 @@
 from __future__ import annotations
 
+import html
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, Q
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
@@ -24,7 +24,7 @@ from countries.models import (
     ThematicMeetingParticipation,
     attended_anything,
 )
-from countries.profile import chair_countries, country_profile
+from countries.profile import chair_countries, country_profile, format_date_range
 
 RECENT_UPDATES_SHOWN = 5
 
@@ -69,6 +69,30 @@ class ForumYearListView(ListView):
 # The fields of countries.maps.MappedCountry.
 MAPPED_COUNTRY_FIELDS = ("pk", "slug", "iso2", "iso3", "name", "latitude", "longitude")
 
+# The forum-year page's querysets, made once a process (their columns and joins resolved
+# once); each request filters or copies them, never evaluates these.
+MAPPED_COUNTRY_ROWS = Country.objects.order_by("name").values_list(
+    *MAPPED_COUNTRY_FIELDS, named=True
+)
+ROUNDTABLE_ROLE_ROWS = RoundtableRole.objects.order_by("country__name", "pk").values_list(
+    "roundtable_id", "country_id", "role"
+)
+# In the models' order (Meta.ordering).
+ROUNDTABLE_ROWS = Roundtable.objects.values_list("pk", "number", "title")
+MEETING_ROWS = ThematicMeeting.objects.values_list(
+    "pk",
+    "title",
+    "kind",
+    "start_date",
+    "end_date",
+    "city",
+    "host_country__name",
+    "host_country__iso2",
+)
+MEETING_PARTICIPATION_ROWS = ThematicMeetingParticipation.objects.order_by("pk").values_list(
+    "meeting_id", "country_id", "role"
+)
+
 
 class ForumYearDetailView(DetailView):
     template_name = "countries/forumyear_detail.html"
@@ -81,9 +105,7 @@ class ForumYearDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         forum_year = self.object
         # Every country once, as a row of values: drawn on the map, linked from the lists.
-        countries = list(
-            Country.objects.order_by("name").values_list(*MAPPED_COUNTRY_FIELDS, named=True)
-        )
+        countries = list(MAPPED_COUNTRY_ROWS.all())
         attending = set(
             Country.objects.filter(
                 Q(attendances__forum_year=forum_year) & attended_anything("attendances__")
@@ -108,7 +130,8 @@ def country_links_html(countries: Iterable[MappedCountry]) -> dict[int, str]:
     country_url, name_of = country_url_maker(), country_namer()
     links = {}
     for country in countries:
-        url, name = escape(country_url(country.slug)), escape(name_of(country.iso2, country.name))
+        url = html.escape(country_url(country.slug))
+        name = html.escape(name_of(country.iso2, country.name))
         links[country.pk] = f'<a href="{url}">{name}</a>'
     return links
 
@@ -120,37 +143,55 @@ def role_lists_html(
     every list's items in one string by list id. A country missing from `links` (added
     between the two reads, by a write during the render) is left out: the page cache keeps
     this render under the data version read before it, never served after that write."""
-    roles = {value: escape(label) for value, label in role_labels.items()}
+    # Each item's end by role, as plain str (a SafeString's str() in an f-string is a call).
+    endings = {value: f" ({html.escape(label)})</li>" for value, label in role_labels.items()}
     items: dict[int, list[str]] = defaultdict(list)
     for list_id, country_id, role in rows:
         if link := links.get(country_id):
-            items[list_id].append(f"<li>{link} ({roles[role]})</li>")
+            items[list_id] += ("<li>", link, endings[role])
     return {list_id: mark_safe("".join(parts)) for list_id, parts in items.items()}
+
+
+class ListedRoundtable(NamedTuple):
+    pk: int
+    number: str
+    title: str
+
+
+class ListedMeeting(NamedTuple):
+    pk: int
+    title: str
+    # Its kind, dates and place as the page's line under the title says them.
+    note: str
 
 
 def roundtables_with_countries(
     forum_year: ForumYear, links: dict[int, str]
-) -> list[tuple[Roundtable, SafeString]]:
+) -> list[tuple[ListedRoundtable, SafeString]]:
     """The year's roundtables, each with its countries by name and their roles."""
-    roundtables = list(forum_year.roundtables.all())
-    rows = (
-        RoundtableRole.objects.filter(roundtable__in=roundtables)
-        .order_by("country__name", "pk")
-        .values_list("roundtable_id", "country_id", "role")
-    )
+    roundtables = [ListedRoundtable(*row) for row in ROUNDTABLE_ROWS.filter(forum_year=forum_year)]
+    rows = ROUNDTABLE_ROLE_ROWS.filter(roundtable__in=[roundtable.pk for roundtable in roundtables])
     lists = role_lists_html(rows, links, choice_labels(RoundtableRole.Role))
     return [(roundtable, lists.get(roundtable.pk, SafeString())) for roundtable in roundtables]
 
 
 def thematic_meetings_with_countries(
     forum_year: ForumYear, links: dict[int, str]
-) -> list[tuple[ThematicMeeting, SafeString]]:
+) -> list[tuple[ListedMeeting, SafeString]]:
     """The year's thematic meetings, each with its countries as entered and their roles."""
-    meetings = list(forum_year.thematic_meetings.select_related("host_country"))
-    rows = (
-        ThematicMeetingParticipation.objects.filter(meeting__in=meetings)
-        .order_by("pk")
-        .values_list("meeting_id", "country_id", "role")
-    )
+    kinds, name_of = choice_labels(ThematicMeeting.Kind), country_namer()
+    meetings = []
+    for pk, title, kind, start, end, city, host, host_iso2 in MEETING_ROWS.filter(
+        forum_year=forum_year
+    ):
+        note = kinds[kind]
+        if start:
+            note += f" · {format_date_range(start, end)}"
+        if city:
+            note += f" · {city}"
+        if host is not None:
+            note += f", {name_of(host_iso2, host)}"
+        meetings.append(ListedMeeting(pk, title, note))
+    rows = MEETING_PARTICIPATION_ROWS.filter(meeting__in=[meeting.pk for meeting in meetings])
     lists = role_lists_html(rows, links, choice_labels(ThematicMeetingParticipation.Role))
     return [(meeting, lists.get(meeting.pk, SafeString())) for meeting in meetings]

@@ -12,6 +12,8 @@ from countries.models import (
     RoundtableRole,
     ThematicMeeting,
     ThematicMeetingParticipation,
+    attendance_lines,
+    roundtable_role_line,
 )
 from countries.profile import (
     changed_sections,
@@ -379,3 +381,19 @@ class TestContributionNotOnRecord:
         attendance.contribution_recorded = True
         attendance.save()
         assert describe_profile_changes(with_contribution, profile_lines(morocco)) == ""
+
+
+def test_attendance_and_roundtable_words_are_those_of_each_request_s_language():
+    """Their words are kept once per language: a French page after an English one (and
+    the reverse) still gets its own."""
+    for _ in range(2):
+        with translation.override("fr"):
+            assert attendance_lines(True, False, True)[0] == "A assisté à la réunion"
+            assert roundtable_role_line("co_chair", "1.2", "Jobs", "") == (
+                "Coprésident de la table ronde 1.2 «\xa0Jobs\xa0»"
+            )
+        with translation.override("en"):
+            assert attendance_lines(True, False, True) == ["Attended Meeting", "Attended Summit"]
+            assert roundtable_role_line("co_chair", "1.2", "Jobs", "") == (
+                'Co-Chair in RT 1.2 "Jobs"'
+            )

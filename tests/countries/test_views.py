@@ -15,6 +15,7 @@ from tests.factories import (
     ForumYearFactory,
     PracticeFactory,
     RoundtableRoleFactory,
+    ThematicMeetingFactory,
     ThematicMeetingParticipationFactory,
 )
 
@@ -268,6 +269,44 @@ class TestYearSectionsBuiltInPython:
             "<span>Summit: Rabat &lt;&amp;&gt; Salé, 5 December 2018</span></p>"
         )
 
+    def test_each_year_s_section_and_index_link_as_the_template_wrote_them(
+        self, client, morocco, year
+    ):
+        unrecorded = ForumYearFactory(label="2019", sort_year=2019, summit_city="")
+        AttendanceFactory(
+            country=morocco,
+            forum_year=unrecorded,
+            attended_meeting=False,
+            attended_prep_meetings=False,
+            attended_summit=False,
+            contribution_recorded=False,
+        )
+        html = client.get(morocco.get_absolute_url()).content.decode()
+        assert (
+            '<ul><li><a href="#year-2018">2018</a></li><li><a href="#year-2019">2019</a></li></ul>'
+        ) in html
+        assert (
+            '\n  <section class="forum-year" id="year-2019" aria-labelledby="year-2019-heading">'
+            '\n    <h2 id="year-2019-heading"><a href="/forum/2019/">GFMD 2019</a></h2>'
+            '\n    <p class="year-meta"></p>\n\n    \n    \n    \n    \n  </section>\n  '
+        ) in html
+        section_2018 = html[html.index('id="year-2018"') : html.index('id="year-2019"')]
+        assert (
+            "\n      <h3>Financial Contribution</h3>\n      "
+            "\n        <ul><li>&lt;kind&gt; &amp; cash</li></ul>\n      \n    "
+        ) in section_2018
+
+    def test_in_french_the_sections_words_are_translated(self, client, morocco, year):
+        html = client.get(f"/fr{morocco.get_absolute_url()}").content.decode()
+        assert '<a href="/fr/forum/2018/">FMMD 2018</a></h2>' in html
+        assert "<h3>Participation aux tables rondes</h3>" in html
+
+    def test_a_country_without_records_says_so(self, client):
+        country = CountryFactory(name="Nowhere <land>", slug="nowhere")
+        html = client.get(country.get_absolute_url()).content.decode()
+        assert "year-index" not in html and 'class="forum-year"' not in html
+        assert "The GFMD record of Nowhere &lt;land&gt; has not been entered yet." in html
+
 
 class TestForumYears:
     def test_list_shows_years_chairs_and_summit_counts(self, client, morocco):
@@ -312,6 +351,30 @@ class TestForumYears:
         assert html.count(f"{link} (Attended)</li>") == 1  # the thematic meeting
         assert f'<li><a href="/countries/tom-and-jerry/#year-2018">{escaped}</a></li>' in html
         assert re.search(rf'<circle class="c4 marked" [^>]*><title>{escaped}: attended 2018<', html)
+
+    def test_each_meeting_s_kind_dates_and_place_under_its_title(self, client, morocco):
+        """Written in Python (countries.views.thematic_meetings_with_countries), escaped by
+        the template, in the page's language."""
+        year = ForumYearFactory(label="2018", sort_year=2018)
+        ThematicMeetingFactory(
+            forum_year=year,
+            title="Dated",
+            kind="gfmd_thematic_workshop",
+            city="Rabat & <Salé>",
+            host_country=morocco,
+        )
+        ThematicMeetingFactory(
+            forum_year=year, title="Undated", start_date=None, end_date=None, city=""
+        )
+        html = client.get(year.get_absolute_url()).content.decode()
+        assert (
+            '<h3>Dated</h3>\n      <p class="muted">GFMD Thematic Workshop · 14-15 June 2018 · '
+            "Rabat &amp; &lt;Salé&gt;, Morocco</p>"
+        ) in html
+        assert '<h3>Undated</h3>\n      <p class="muted">Thematic Meeting</p>' in html
+        french = client.get(f"/fr{year.get_absolute_url()}").content.decode()
+        assert '<p class="muted">Atelier thématique du FMMD · 14-15 juin 2018 · ' in french
+        assert "Rabat &amp; &lt;Salé&gt;, Maroc</p>" in french
 
 
 def test_forum_year_lists_leave_out_a_country_added_during_the_render():
