@@ -12,6 +12,7 @@ from django.db import connection, connections, models
 from django.test import Client
 
 from tests.factories import UserFactory
+from tests.processes import wait_until
 
 # How long a request held before its write waits for the other one to get there too.
 MEETING_TIMEOUT = 1.0
@@ -72,3 +73,59 @@ def at_once(*calls: Callable[[], Any]) -> list[Any]:
     if errors:
         raise errors[0]
     return results
+
+
+def second_waits_for_first(
+    monkeypatch: pytest.MonkeyPatch,
+    model: type[models.Model],
+    first: Callable[[], Any],
+    second: Callable[[], Any],
+) -> list[Any]:
+    """Run `first` until it is about to save `model` (having read and locked what it needs),
+    then `second` until it waits for a lock, then let `first` save; both results.
+
+    Unlike a meeting with a timeout, this forces the order whatever the machine's load:
+    `second` starts only once `first` holds its locks, and `first` goes on only once
+    `second` waits. Fails if `second` never waits for a lock (nothing was locked)."""
+    at_save, go_on = threading.Event(), threading.Event()
+    save = model.save
+
+    def held_save(self: models.Model, *args: Any, **kwargs: Any) -> None:
+        if not at_save.is_set():  # the first save, by `first`: `second` starts later
+            at_save.set()
+            go_on.wait(timeout=60)
+        save(self, *args, **kwargs)
+
+    monkeypatch.setattr(model, "save", held_save)
+    results: list[Any] = [None, None]
+    errors: list[BaseException] = []
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        try:
+            results[index] = call()
+        except BaseException as error:  # re-raised in the test's thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate([first, second])]
+    threads[0].start()
+    assert at_save.wait(timeout=60), "the first call never saved"
+    threads[1].start()
+    waited = wait_until(lambda: sessions_waiting_for_a_lock() > 0, timeout=30)
+    go_on.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    if errors:
+        raise errors[0]
+    assert waited, "the second call did not wait for a lock that the first holds"
+    return results
+
+
+def sessions_waiting_for_a_lock() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]

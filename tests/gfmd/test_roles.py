@@ -18,7 +18,7 @@ from django.urls import reverse
 from practices.models import PracticeSubmission
 from practices.resources import PracticeResource
 from tests.admin_forms import form_data, form_values
-from tests.concurrency import at_once, meet_before_saving, require_postgres, staff_client
+from tests.concurrency import require_postgres, second_waits_for_first, staff_client
 from tests.factories import PracticeFactory, SubscriptionFactory
 from tests.importing import CSV_FORMAT, confirm, upload
 
@@ -233,10 +233,12 @@ def test_a_publication_during_a_revert_is_kept(monkeypatch):
     reverter, moderator = staff_client("reverter"), staff_client("moderator")
     data = form_data(reverter.get(url), "historicalpracticesubmission_form")
     publish = {"action": "publish_selected", "_selected_action": [practice.pk]}
-    meet_before_saving(monkeypatch, PracticeSubmission, parties=2)
 
-    responses = at_once(
-        lambda: reverter.post(url, data), lambda: moderator.post(reverse(CHANGELIST), publish)
+    responses = second_waits_for_first(
+        monkeypatch,
+        PracticeSubmission,
+        lambda: reverter.post(url, data),
+        lambda: moderator.post(reverse(CHANGELIST), publish),
     )
 
     assert [response.status_code for response in responses] == [302, 302]
