@@ -221,6 +221,8 @@ def varied_catalogue(db):
         "theme=theme-0&forum_year=2012&submitted_from=2015&submitted_to=2018",
         "q=returning&country=ALA&country=FJI&region=Africa&theme=theme-3&forum_year=2019",
         "q=nothingmatches",
+        "q=the",  # stop words only: an empty query, matched by no index entry
+        "q=-migrants",  # a negation: the index read whole
     ],
 )
 def test_one_query_summary_equals_the_orm_queries(varied_catalogue, query):
