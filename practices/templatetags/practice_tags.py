@@ -1,5 +1,5 @@
 """Practices shown on other apps' pages, read through template tags so that those apps need
-not import practices (countries sits below practices)."""
+not import practices (countries sits below practices); and the practice list's facets."""
 
 from __future__ import annotations
 
