@@ -1,13 +1,17 @@
 """Practices shown on other apps' pages, read through template tags so that those apps need
-not import practices (countries sits below practices)."""
+not import practices (countries sits below practices); and the practice list's facets."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from practices import profile
 from practices.models import PracticeSubmission
@@ -47,3 +51,33 @@ def country_practices(country: Any, limit: int = COUNTRY_PRACTICES_SHOWN) -> dic
         "total": latest[0].total if latest else 0,
         "all_url": f"{reverse('practices:list')}?{urlencode({'country': country.iso3})}",
     }
+
+
+FACET_CHECKBOX = (
+    "\n      <li{empty}>"
+    '\n        <input type="checkbox" name="{name}" value="{value}"'
+    ' id="id_{name}_{value}"{checked}>'
+    '\n        <label for="id_{name}_{value}">{label} <span class="count">{count}</span></label>'
+    "\n      </li>\n    "
+)
+NO_FACET_CHOICE = '\n      <li class="muted">\u2013</li>\n    '  # an en dash
+
+
+@register.filter
+def facet_checkboxes(choices: Iterable[Any], name: str) -> SafeString:
+    """The list items of a facet's checkboxes (FacetChoice: value, label, count, selected),
+    written in Python rather than by a template loop: the country facet has up to 249, and
+    the loop was most of the practice list's rendering time."""
+    name = escape(name)
+    items = [
+        FACET_CHECKBOX.format(
+            empty="" if choice.count or choice.selected else ' class="empty"',
+            name=name,
+            value=escape(choice.value),
+            checked=" checked" if choice.selected else "",
+            label=escape(choice.label),
+            count=escape(intcomma(choice.count)),
+        )
+        for choice in choices
+    ]
+    return mark_safe("".join(items) or NO_FACET_CHOICE)
