@@ -368,3 +368,44 @@ def test_the_summary_reads_the_narrow_copy_through_an_index(varied_catalogue, qu
     assert f"Scan using practices_publishedsearch_{index}" in plan or (
         f"Bitmap Index Scan on practices_publishedsearch_{index}" in plan
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_combination_keys_are_filled_for_practices_published_before_them():
+    """Migration 0011 gives the rows already in the copy their theme and region keys (the
+    summary groups by them), and the way back drops them; the summary agrees with the ORM
+    on both sides."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    def migrate(target: str) -> None:
+        MigrationExecutor(connection).migrate([("practices", target)])
+
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    try:
+        africa = CountryFactory(iso3="TCD", region="Africa")
+        europe = CountryFactory(iso3="DNK", region="Europe")
+        themes = [ThemeFactory(name=f"Theme {n}") for n in range(2)]
+        migrate("0010_published_search")
+        for n, countries in enumerate([[africa], [africa, europe], []]):
+            PracticeFactory(title=f"Migrants {n}", countries=countries, themes=themes[:n])
+
+        migrate("0011_publishedsearch_combination_keys")
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM practices_publishedsearch"
+                " WHERE theme_key = theme_ids::text AND region_key = regions::text"
+            )
+            assert cursor.fetchone() == (3,)
+        for query in ("", "q=migrants&region=Africa", "theme=theme-1", "country=DNK"):
+            assert_summary_equals_the_orm(query)
+
+        migrate("0010_published_search")
+        assert "theme_key" not in {
+            column.name
+            for column in connection.introspection.get_table_description(
+                connection.cursor(), "practices_publishedsearch"
+            )
+        }
+    finally:
+        MigrationExecutor(connection).migrate(latest)
