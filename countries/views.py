@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.safestring import SafeString, mark_safe
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
@@ -17,6 +17,7 @@ from countries.filters import CountryFilter
 from countries.links import choice_labels, country_url_maker
 from countries.maps import MappedCountry
 from countries.models import (
+    Attendance,
     Country,
     ForumYear,
     Roundtable,
@@ -82,6 +83,11 @@ ROUNDTABLE_ROLE_ROWS = PreparedRows(
     ),
     "roundtable",
 )
+# The countries recorded as attending (a flag set), by year.
+ATTENDING_ROWS = PreparedRows(
+    Attendance.objects.filter(attended_anything()).order_by().values_list("country_id"),
+    "forum_year",
+)
 # In the models' order (Meta.ordering).
 ROUNDTABLE_ROWS = PreparedRows(
     Roundtable.objects.values_list("pk", "number", "title"), "forum_year"
@@ -119,11 +125,7 @@ class ForumYearDetailView(DetailView):
         forum_year = self.object
         # Every country once, as a row of values: drawn on the map, linked from the lists.
         countries = list(MAPPED_COUNTRY_ROWS.all())
-        attending = set(
-            Country.objects.filter(
-                Q(attendances__forum_year=forum_year) & attended_anything("attendances__")
-            ).values_list("pk", flat=True)
-        )
+        attending = {country_id for (country_id,) in ATTENDING_ROWS([forum_year.pk])}
         links = country_links_html(countries)
         context["chairs"] = chair_countries([forum_year.pk])[forum_year.pk]
         context["roundtables"] = roundtables_with_countries(forum_year, links)
