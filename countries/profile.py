@@ -25,7 +25,7 @@ from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
-from core.i18n import country_name
+from core.i18n import country_namer
 from core.prepared import PreparedRows
 from countries.models import (
     Attendance,
@@ -207,29 +207,35 @@ def _format_date_range(start: datetime.date, end: datetime.date | None, language
 
 def quoted_list(titles: list[str]) -> str:
     """ "A"; "A" and "B"; "A", "B", and "C" (the GFMD's serial comma)."""
-    phrases = meeting_phrases()
+    return _quoted_list(titles, meeting_phrases())
+
+
+def _quoted_list(titles: list[str], phrases: MeetingPhrases) -> str:
     quoted = [phrases.quoted % {"title": title} for title in titles]
     if len(quoted) <= 2:
         return phrases.and_.join(quoted)
     return ", ".join(quoted[:-1]) + phrases.serial_and + quoted[-1]
 
 
-def meeting_place(meeting: ThematicMeeting) -> str:
+def meeting_place(meeting: ThematicMeeting, name_of: Callable[[str, str], str]) -> str:
     host = meeting.host_country
-    parts = [meeting.city, country_name(host.iso2, host.name) if host else ""]
+    parts = [meeting.city, name_of(host.iso2, host.name) if host else ""]
     return ", ".join(part for part in parts if part)
 
 
-def meeting_line(role: str, kind: str, titles: str) -> str:
+def meeting_line(phrases: MeetingPhrases, role: str, kind: str, titles: str) -> str:
     """'Co-Chair in Thematic Meeting on "A"' (fr: 'Coprésident : réunion thématique sur « A »')."""
-    return meeting_phrases().line % {"role": role, "kind": kind, "titles": titles}
+    return phrases.line % {"role": role, "kind": kind, "titles": titles}
 
 
 def thematic_lines(participations: list[ThematicMeetingParticipation]) -> list[str]:
     """One line a meeting; undated meetings of one role and kind share a line, as the GFMD
-    wrote them ('Participated in the Thematic Workshops on "A", "B", and "C"')."""
+    wrote them ('Participated in the Thematic Workshops on "A", "B", and "C"').
+
+    The language is looked up once for all the lines (a full profile has dozens)."""
     lines = []
-    phrases = meeting_phrases()
+    language = translation.get_language()
+    phrases, name_of = _meeting_phrases(language), country_namer()
 
     def undated_group(p: ThematicMeetingParticipation) -> tuple | None:
         meeting = p.meeting
@@ -242,21 +248,22 @@ def thematic_lines(participations: list[ThematicMeetingParticipation]) -> list[s
         if group_key is not None:
             role, kind = group_key
             singular, plural = phrases.kinds[kind]
-            titles = quoted_list([p.meeting.title for p in group])
+            titles = _quoted_list([p.meeting.title for p in group], phrases)
             kind_text = plural if len(group) > 1 else singular
-            lines.append(meeting_line(phrases.roles[role], kind_text, titles))
+            lines.append(meeting_line(phrases, phrases.roles[role], kind_text, titles))
             continue
         for participation in group:
             meeting = participation.meeting
             line = meeting_line(
+                phrases,
                 phrases.roles[participation.role],
                 phrases.kinds[meeting.kind][0],
-                quoted_list([meeting.title]),
+                _quoted_list([meeting.title], phrases),
             )
             if meeting.start_date:
-                dates = format_date_range(meeting.start_date, meeting.end_date)
+                dates = _format_date_range(meeting.start_date, meeting.end_date, language)
                 line = phrases.on_dates % {"meeting": line, "dates": dates}
-            if place := meeting_place(meeting):
+            if place := meeting_place(meeting, name_of):
                 line = phrases.in_place % {"meeting": line, "place": place}
             lines.append(line + ".")
     return lines
