@@ -7,7 +7,8 @@ about as much as running it. What is kept is the SQL text, never rows: every cal
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 from weakref import WeakSet
 
@@ -23,13 +24,23 @@ _KEYS = object()
 _instances: WeakSet[PreparedRows] = WeakSet()
 
 
+def _keys_condition(column: str, vendor: str) -> tuple[str, Callable[[list], Any]]:
+    """A condition that `column` is among the keys, whatever their number, with one
+    parameter; and how the keys make that parameter."""
+    if vendor == "postgresql":
+        return f"{column} = ANY(%s)", list
+    # SQLite (the local run and its tests): the keys as a JSON array, one row each.
+    return f"{column} IN (SELECT value FROM json_each(%s))", json.dumps
+
+
 class _Compiled(NamedTuple):
     sql: str
     params: list[Any]
     keys_at: int  # where the keys go among the parameters
+    keys_parameter: Callable[[list], Any]
     compiler: SQLCompiler
-    # Django's conversions of the values, as results_iter() has them (none for the
-    # PostgreSQL types read so far).
+    # Django's conversions of the values, as results_iter() has them (on PostgreSQL none
+    # for the types read so far; on SQLite dates and decimals).
     converters: dict
 
 
@@ -38,29 +49,39 @@ class PreparedRows:
     list of primary keys or values, as its `key__in` filter would take), as tuples."""
 
     def __init__(self, queryset: QuerySet, key: str):
-        meta = queryset.model._meta
-        quote = connections[queryset.db].ops.quote_name
-        column = f"{quote(meta.db_table)}.{quote(meta.get_field(key).column)}"
-        # One array parameter for any number of keys (IN would compile one per key).
-        self.queryset = queryset.extra(where=[f"{column} = ANY(%s)"], params=[_KEYS])
+        self.queryset = queryset
+        self.key = key
         self.compiled: _Compiled | None = None
         _instances.add(self)
 
     def _compile(self) -> _Compiled:
         if self.compiled is None:
-            compiler = self.queryset.query.get_compiler(self.queryset.db)
+            connection = connections[self.queryset.db]
+            meta = self.queryset.model._meta
+            quote = connection.ops.quote_name
+            column = f"{quote(meta.db_table)}.{quote(meta.get_field(self.key).column)}"
+            condition, keys_parameter = _keys_condition(column, connection.vendor)
+            queryset = self.queryset.extra(where=[condition], params=[_KEYS])
+            compiler = queryset.query.get_compiler(queryset.db)
             sql, params = compiler.as_sql()
             params = list(params)
             selected = [column for column, *_ in compiler.select[: compiler.col_count]]
-            converters = compiler.get_converters(selected)
-            self.compiled = _Compiled(sql, params, params.index(_KEYS), compiler, converters)
+            self.compiled = _Compiled(
+                sql,
+                params,
+                params.index(_KEYS),
+                keys_parameter,
+                compiler,
+                compiler.get_converters(selected),
+            )
         return self.compiled
 
     def sql_with_params(self, keys: Iterable[Any]) -> tuple[str, list[Any]]:
         """The query for these keys, to run within a statement of one's own."""
         compiled = self._compile()
-        at = compiled.keys_at
-        return compiled.sql, [*compiled.params[:at], list(keys), *compiled.params[at + 1 :]]
+        params = compiled.params.copy()
+        params[compiled.keys_at] = compiled.keys_parameter(list(keys))
+        return compiled.sql, params
 
     def __call__(self, keys: Iterable[Any]) -> list[tuple]:
         sql, params = self.sql_with_params(keys)
