@@ -19,7 +19,8 @@ from typing import Any, Protocol
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from core.i18n import country_name, country_namer
+from core.i18n import country_namer
+from core.prepared import PreparedRows
 from countries.cartography import MAP_HEIGHT, MAP_WIDTH, project
 from countries.models import Country
 from countries.profile import ChartedContribution, YearSection
@@ -214,6 +215,10 @@ def overlaps(bbox: Sequence[float], window: tuple[float, float, float, float]) -
     )
 
 
+# The locator map's neighbours by ISO3 code, a query compiled once a process (core.prepared).
+NEIGHBOUR_ROWS = PreparedRows(Country.objects.values_list("iso3", "iso2", "name"), "iso3")
+
+
 def locator_map(country: Country) -> dict[str, Any]:
     """The context of `includes/_locator_map.svg.html`: the country highlighted among its
     neighbours (only the outlines that reach into the window are sent), with a marker."""
@@ -224,12 +229,8 @@ def locator_map(country: Country) -> dict[str, Any]:
         for iso3, shape in paths.items()
         if iso3 != country.iso3 and overlaps(shape["bbox"], window)
     ]
-    names = {
-        iso3: country_name(iso2, name)
-        for iso3, iso2, name in Country.objects.filter(iso3__in=nearby).values_list(
-            "iso3", "iso2", "name"
-        )
-    }
+    name_of = country_namer()
+    names = {iso3: name_of(iso2, name) for iso3, iso2, name in NEIGHBOUR_ROWS(nearby)}
     # The neighbours' outlines, then the land of no country, in one piece (as outlines_svg).
     outlines, _land = _escaped_outlines()
     surroundings = "".join(

@@ -25,7 +25,8 @@ from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
-from core.i18n import country_name
+from core.i18n import country_namer
+from core.prepared import PreparedRows
 from countries.models import (
     Attendance,
     Contribution,
@@ -206,29 +207,35 @@ def _format_date_range(start: datetime.date, end: datetime.date | None, language
 
 def quoted_list(titles: list[str]) -> str:
     """ "A"; "A" and "B"; "A", "B", and "C" (the GFMD's serial comma)."""
-    phrases = meeting_phrases()
+    return _quoted_list(titles, meeting_phrases())
+
+
+def _quoted_list(titles: list[str], phrases: MeetingPhrases) -> str:
     quoted = [phrases.quoted % {"title": title} for title in titles]
     if len(quoted) <= 2:
         return phrases.and_.join(quoted)
     return ", ".join(quoted[:-1]) + phrases.serial_and + quoted[-1]
 
 
-def meeting_place(meeting: ThematicMeeting) -> str:
+def meeting_place(meeting: ThematicMeeting, name_of: Callable[[str, str], str]) -> str:
     host = meeting.host_country
-    parts = [meeting.city, country_name(host.iso2, host.name) if host else ""]
+    parts = [meeting.city, name_of(host.iso2, host.name) if host else ""]
     return ", ".join(part for part in parts if part)
 
 
-def meeting_line(role: str, kind: str, titles: str) -> str:
+def meeting_line(phrases: MeetingPhrases, role: str, kind: str, titles: str) -> str:
     """'Co-Chair in Thematic Meeting on "A"' (fr: 'Coprésident : réunion thématique sur « A »')."""
-    return meeting_phrases().line % {"role": role, "kind": kind, "titles": titles}
+    return phrases.line % {"role": role, "kind": kind, "titles": titles}
 
 
 def thematic_lines(participations: list[ThematicMeetingParticipation]) -> list[str]:
     """One line a meeting; undated meetings of one role and kind share a line, as the GFMD
-    wrote them ('Participated in the Thematic Workshops on "A", "B", and "C"')."""
+    wrote them ('Participated in the Thematic Workshops on "A", "B", and "C"').
+
+    The language is looked up once for all the lines (a full profile has dozens)."""
     lines = []
-    phrases = meeting_phrases()
+    language = translation.get_language()
+    phrases, name_of = _meeting_phrases(language), country_namer()
 
     def undated_group(p: ThematicMeetingParticipation) -> tuple | None:
         meeting = p.meeting
@@ -241,21 +248,22 @@ def thematic_lines(participations: list[ThematicMeetingParticipation]) -> list[s
         if group_key is not None:
             role, kind = group_key
             singular, plural = phrases.kinds[kind]
-            titles = quoted_list([p.meeting.title for p in group])
+            titles = _quoted_list([p.meeting.title for p in group], phrases)
             kind_text = plural if len(group) > 1 else singular
-            lines.append(meeting_line(phrases.roles[role], kind_text, titles))
+            lines.append(meeting_line(phrases, phrases.roles[role], kind_text, titles))
             continue
         for participation in group:
             meeting = participation.meeting
             line = meeting_line(
+                phrases,
                 phrases.roles[participation.role],
                 phrases.kinds[meeting.kind][0],
-                quoted_list([meeting.title]),
+                _quoted_list([meeting.title], phrases),
             )
             if meeting.start_date:
-                dates = format_date_range(meeting.start_date, meeting.end_date)
+                dates = _format_date_range(meeting.start_date, meeting.end_date, language)
                 line = phrases.on_dates % {"meeting": line, "dates": dates}
-            if place := meeting_place(meeting):
+            if place := meeting_place(meeting, name_of):
                 line = phrases.in_place % {"meeting": line, "place": place}
             lines.append(line + ".")
     return lines
@@ -276,7 +284,7 @@ def meetings_taken_part(
     kind, dates, city and `host_country`), from one row of values: a full profile has
     dozens, and four model instances each (participation, meeting, year, host) cost more
     than the rest of the profile. The forum years carry what a year's section shows."""
-    rows = MEETING_ROWS.filter(country__in=countries)
+    rows = MEETING_ROWS(countries)
     years = ForumYears()
     for country_id, role, title, kind, start, end, city, host_id, host, iso2, *year in rows:
         forum_year = years.of(year)
@@ -308,40 +316,62 @@ class ForumYears(dict[int, ForumYear]):
         )
 
 
-# The rows a profile reads, as querysets made once a process: values_list's resolving of
-# some forty columns through their joins cost a third of a profile's CPU when done on every
-# call. Each call filters a copy (a queryset is never changed in place nor evaluated here).
-ATTENDANCE_ROWS = Attendance.objects.order_by("pk").values_list(
-    "country_id",
-    "attended_meeting",
-    "attended_prep_meetings",
-    "attended_summit",
-    "contribution_recorded",
-    *YEAR_COLUMNS,
+# The rows a profile reads, by country, as queries compiled once a process (core.prepared):
+# values_list's resolving of some forty columns through their joins, then compiling them,
+# cost a third of a profile's CPU when done on every call. Each call runs the query.
+ATTENDANCE_ROWS = PreparedRows(
+    Attendance.objects.order_by("pk").values_list(
+        "country_id",
+        "attended_meeting",
+        "attended_prep_meetings",
+        "attended_summit",
+        "contribution_recorded",
+        *YEAR_COLUMNS,
+    ),
+    "country",
 )
-ROUNDTABLE_ROLE_ROWS = RoundtableRole.objects.values_list(
-    "country_id", "pk", "role", "roundtable__number", "roundtable__title", "session", *YEAR_COLUMNS
+ROUNDTABLE_ROLE_ROWS = PreparedRows(
+    RoundtableRole.objects.values_list(
+        "country_id",
+        "pk",
+        "role",
+        "roundtable__number",
+        "roundtable__title",
+        "session",
+        *YEAR_COLUMNS,
+    ),
+    "country",
 )
-MEETING_ROWS = ThematicMeetingParticipation.objects.order_by(
-    F("meeting__start_date").asc(nulls_last=True), "pk"
-).values_list(
-    "country_id",
-    "role",
-    "meeting__title",
-    "meeting__kind",
-    "meeting__start_date",
-    "meeting__end_date",
-    "meeting__city",
-    "meeting__host_country_id",
-    "meeting__host_country__name",
-    "meeting__host_country__iso2",
-    *(f"meeting__forum_year__{name}" for name in YEAR_SHOWN),
+MEETING_ROWS = PreparedRows(
+    ThematicMeetingParticipation.objects.order_by(
+        F("meeting__start_date").asc(nulls_last=True), "pk"
+    ).values_list(
+        "country_id",
+        "role",
+        "meeting__title",
+        "meeting__kind",
+        "meeting__start_date",
+        "meeting__end_date",
+        "meeting__city",
+        "meeting__host_country_id",
+        "meeting__host_country__name",
+        "meeting__host_country__iso2",
+        *(f"meeting__forum_year__{name}" for name in YEAR_SHOWN),
+    ),
+    "country",
 )
-CONTRIBUTION_ROWS = Contribution.objects.order_by("pk").values_list(
-    "country_id", "pk", "amount", "currency", "earmarked", "note", *YEAR_COLUMNS
+CONTRIBUTION_ROWS = PreparedRows(
+    Contribution.objects.order_by("pk").values_list(
+        "country_id", "pk", "amount", "currency", "earmarked", "note", *YEAR_COLUMNS
+    ),
+    "country",
 )
-CHAIR_ROWS = ForumYear.chairs.through.objects.order_by("country__name").values_list(
-    "forumyear_id", "country__name", "country__slug", "country__iso2"
+# By forum year.
+CHAIR_ROWS = PreparedRows(
+    ForumYear.chairs.through.objects.order_by("country__name").values_list(
+        "forumyear_id", "country__name", "country__slug", "country__iso2"
+    ),
+    "forumyear",
 )
 
 
@@ -362,13 +392,13 @@ def country_profiles(countries: Iterable[int]) -> dict[int, list[YearSection]]:
     def section_for(country_id: int, forum_year: ForumYear) -> YearSection:
         return sections[country_id].setdefault(forum_year.pk, YearSection(forum_year=forum_year))
 
-    attendances = ATTENDANCE_ROWS.filter(country__in=countries)
+    attendances = ATTENDANCE_ROWS(countries)
     for country_id, meeting, prep_meetings, summit, recorded, *year in attendances:
         section = section_for(country_id, years.of(year))
         section.attendance.extend(attendance_lines(meeting, prep_meetings, summit))
         section.contribution_recorded = recorded
 
-    roles = ROUNDTABLE_ROLE_ROWS.filter(country__in=countries)
+    roles = ROUNDTABLE_ROLE_ROWS(countries)
     for country_id, _pk, role, number, title, session, *year in sorted(
         roles, key=lambda row: roundtable_sort_key(row[1], row[3])
     ):
@@ -386,7 +416,7 @@ def country_profiles(countries: Iterable[int]) -> dict[int, list[YearSection]]:
             thematic_lines(year_participations)
         )
 
-    contributions = CONTRIBUTION_ROWS.filter(country__in=countries)
+    contributions = CONTRIBUTION_ROWS(countries)
     for country_id, pk, amount, currency, earmarked, note, *year in contributions:
         section = section_for(country_id, years.of(year))
         line = contribution_line(amount, currency, earmarked, note)
@@ -418,7 +448,7 @@ def chair_countries(forum_years: Iterable[int]) -> defaultdict[int, list[Chair]]
     """The chairs of these forum years (primary keys), by name, by year, in one query. A
     chair is a link: its name, slug and code are all a page uses of it, read as values."""
     chairs = defaultdict(list)
-    for year_pk, name, slug, iso2 in CHAIR_ROWS.filter(forumyear_id__in=forum_years):
+    for year_pk, name, slug, iso2 in CHAIR_ROWS(forum_years):
         chairs[year_pk].append(Chair(name, slug, iso2))
     return chairs
 

@@ -5,17 +5,19 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.safestring import SafeString, mark_safe
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
 from core.i18n import by_local_name, country_namer
 from core.pagination import ForgivingPaginationMixin
+from core.prepared import PreparedRows
 from countries.filters import CountryFilter
 from countries.links import choice_labels, country_url_maker
 from countries.maps import MappedCountry
 from countries.models import (
+    Attendance,
     Country,
     ForumYear,
     Roundtable,
@@ -70,27 +72,44 @@ class ForumYearListView(ListView):
 MAPPED_COUNTRY_FIELDS = ("pk", "slug", "iso2", "iso3", "name", "latitude", "longitude")
 
 # The forum-year page's querysets, made once a process (their columns and joins resolved
-# once); each request filters or copies them, never evaluates these.
+# once); each request copies this one, never evaluates it.
 MAPPED_COUNTRY_ROWS = Country.objects.order_by("name").values_list(
     *MAPPED_COUNTRY_FIELDS, named=True
 )
-ROUNDTABLE_ROLE_ROWS = RoundtableRole.objects.order_by("country__name", "pk").values_list(
-    "roundtable_id", "country_id", "role"
+# Its queries by year, roundtable or meeting, compiled once a process (core.prepared).
+ROUNDTABLE_ROLE_ROWS = PreparedRows(
+    RoundtableRole.objects.order_by("country__name", "pk").values_list(
+        "roundtable_id", "country_id", "role"
+    ),
+    "roundtable",
+)
+# The countries recorded as attending (a flag set), by year.
+ATTENDING_ROWS = PreparedRows(
+    Attendance.objects.filter(attended_anything()).order_by().values_list("country_id"),
+    "forum_year",
 )
 # In the models' order (Meta.ordering).
-ROUNDTABLE_ROWS = Roundtable.objects.values_list("pk", "number", "title")
-MEETING_ROWS = ThematicMeeting.objects.values_list(
-    "pk",
-    "title",
-    "kind",
-    "start_date",
-    "end_date",
-    "city",
-    "host_country__name",
-    "host_country__iso2",
+ROUNDTABLE_ROWS = PreparedRows(
+    Roundtable.objects.values_list("pk", "number", "title"), "forum_year"
 )
-MEETING_PARTICIPATION_ROWS = ThematicMeetingParticipation.objects.order_by("pk").values_list(
-    "meeting_id", "country_id", "role"
+MEETING_ROWS = PreparedRows(
+    ThematicMeeting.objects.values_list(
+        "pk",
+        "title",
+        "kind",
+        "start_date",
+        "end_date",
+        "city",
+        "host_country__name",
+        "host_country__iso2",
+    ),
+    "forum_year",
+)
+MEETING_PARTICIPATION_ROWS = PreparedRows(
+    ThematicMeetingParticipation.objects.order_by("pk").values_list(
+        "meeting_id", "country_id", "role"
+    ),
+    "meeting",
 )
 
 
@@ -106,11 +125,7 @@ class ForumYearDetailView(DetailView):
         forum_year = self.object
         # Every country once, as a row of values: drawn on the map, linked from the lists.
         countries = list(MAPPED_COUNTRY_ROWS.all())
-        attending = set(
-            Country.objects.filter(
-                Q(attendances__forum_year=forum_year) & attended_anything("attendances__")
-            ).values_list("pk", flat=True)
-        )
+        attending = {country_id for (country_id,) in ATTENDING_ROWS([forum_year.pk])}
         links = country_links_html(countries)
         context["chairs"] = chair_countries([forum_year.pk])[forum_year.pk]
         context["roundtables"] = roundtables_with_countries(forum_year, links)
@@ -169,8 +184,8 @@ def roundtables_with_countries(
     forum_year: ForumYear, links: dict[int, str]
 ) -> list[tuple[ListedRoundtable, SafeString]]:
     """The year's roundtables, each with its countries by name and their roles."""
-    roundtables = [ListedRoundtable(*row) for row in ROUNDTABLE_ROWS.filter(forum_year=forum_year)]
-    rows = ROUNDTABLE_ROLE_ROWS.filter(roundtable__in=[roundtable.pk for roundtable in roundtables])
+    roundtables = [ListedRoundtable(*row) for row in ROUNDTABLE_ROWS([forum_year.pk])]
+    rows = ROUNDTABLE_ROLE_ROWS([roundtable.pk for roundtable in roundtables])
     lists = role_lists_html(rows, links, choice_labels(RoundtableRole.Role))
     return [(roundtable, lists.get(roundtable.pk, SafeString())) for roundtable in roundtables]
 
@@ -181,9 +196,7 @@ def thematic_meetings_with_countries(
     """The year's thematic meetings, each with its countries as entered and their roles."""
     kinds, name_of = choice_labels(ThematicMeeting.Kind), country_namer()
     meetings = []
-    for pk, title, kind, start, end, city, host, host_iso2 in MEETING_ROWS.filter(
-        forum_year=forum_year
-    ):
+    for pk, title, kind, start, end, city, host, host_iso2 in MEETING_ROWS([forum_year.pk]):
         note = kinds[kind]
         if start:
             note += f" · {format_date_range(start, end)}"
@@ -192,6 +205,6 @@ def thematic_meetings_with_countries(
         if host is not None:
             note += f", {name_of(host_iso2, host)}"
         meetings.append(ListedMeeting(pk, title, note))
-    rows = MEETING_PARTICIPATION_ROWS.filter(meeting__in=[meeting.pk for meeting in meetings])
+    rows = MEETING_PARTICIPATION_ROWS([meeting.pk for meeting in meetings])
     lists = role_lists_html(rows, links, choice_labels(ThematicMeetingParticipation.Role))
     return [(meeting, lists.get(meeting.pk, SafeString())) for meeting in meetings]

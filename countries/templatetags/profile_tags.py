@@ -9,7 +9,7 @@ have it, a translator's text goes out as written and the values put in it escape
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape
 from typing import NamedTuple
 
@@ -26,12 +26,23 @@ from countries.profile import Chair, YearSection, format_date_range
 register = template.Library()
 
 
-def year_meta_html(forum_year: ForumYear, chairs: list[Chair]) -> str:
+class ChairLinks(NamedTuple):
+    """How chairs are linked in the active language, looked up once a page."""
+
+    url: Callable[[str], str]  # of a slug
+    name_of: Callable[[str, str], str]  # of a code and the stored name
+
+    @classmethod
+    def active(cls) -> ChairLinks:
+        return cls(country_url_maker(), country_namer())
+
+
+def year_meta_html(forum_year: ForumYear, chairs: list[Chair], chair_links: ChairLinks) -> str:
     """`<p class="year-meta">`: the year's chairs, linked, and its summit."""
     parts = []
     if chairs:
         label = npgettext("forum year", "Chair", "Co-chairs", len(chairs))
-        url, name_of = country_url_maker(), country_namer()
+        url, name_of = chair_links
         links = ", ".join(
             f'<a href="{escape(url(c.slug))}">{escape(name_of(c.iso2, c.name))}</a>' for c in chairs
         )
@@ -48,16 +59,18 @@ def year_meta_html(forum_year: ForumYear, chairs: list[Chair]) -> str:
 
 @register.simple_tag
 def forum_year_meta(forum_year: ForumYear, chairs: Iterable[Chair]) -> SafeString:
-    return mark_safe(year_meta_html(forum_year, list(chairs)))
+    return mark_safe(year_meta_html(forum_year, list(chairs), ChairLinks.active()))
 
 
 class SectionWords(NamedTuple):
-    """A year section's fixed words in the active language, looked up once a page."""
+    """A year section's fixed words and chair links in the active language, looked up once
+    a page."""
 
     heading: str  # "GFMD %(year)s"
     roundtables: str
     meetings: str
     contribution: str
+    chair_links: ChairLinks
 
 
 def list_items(lines: list[str]) -> str:
@@ -74,7 +87,7 @@ def year_section_html(section: YearSection, words: SectionWords) -> str:
         f'\n  <section class="forum-year" id="year-{label}" aria-labelledby="year-{label}-heading">'
         f'\n    <h2 id="year-{label}-heading"><a href="{escape(forum_year.get_absolute_url())}">'
         f"{heading}</a></h2>"
-        f"\n    {year_meta_html(forum_year, forum_year.chair_countries)}\n\n    "
+        f"\n    {year_meta_html(forum_year, forum_year.chair_countries, words.chair_links)}\n\n    "
     ]
     if section.attendance:
         parts.append(f'\n      <ul class="attendance">{list_items(section.attendance)}</ul>\n    ')
@@ -113,6 +126,7 @@ def year_sections(sections: list[YearSection]) -> SafeString:
         roundtables=_("RT Participation"),
         meetings=_("Thematic Meetings"),
         contribution=_("Financial Contribution"),
+        chair_links=ChairLinks.active(),
     )
     return mark_safe("".join(year_section_html(section, words) for section in sections))
 

@@ -103,6 +103,23 @@ class TestCountryDetail:
         assert "No Financial Contribution" not in text_2008
         assert html.index("year-2007") < html.index("year-2008")
 
+    def test_a_record_changed_shows_on_the_next_request_in_each_language(self, client, morocco):
+        """The profile's queries are compiled once a process (core.prepared), their rows
+        read on every request."""
+        year = ForumYearFactory(label="2012", sort_year=2012)
+        role = RoundtableRoleFactory(
+            country=morocco, forum_year=year, roundtable__forum_year=year, roundtable__title="Jobs"
+        )
+        pages = ["/countries/morocco/", "/fr/countries/morocco/", "/es/countries/morocco/"]
+        for page in pages:
+            assert "Jobs" in client.get(page).content.decode()
+        role.roundtable.title = "Skills"
+        role.roundtable.save()
+        ContributionFactory(country=morocco, forum_year=year, note="Left-over")
+        for page in pages:
+            html = client.get(page).content.decode()
+            assert "Skills" in html and "Jobs" not in html and "(Left-over)" in html
+
     def test_header_facts_label_the_wkt_for_people(self, client, morocco):
         html = client.get(morocco.get_absolute_url()).content.decode()
         assert "Point (WKT)" not in html
@@ -333,6 +350,24 @@ class TestForumYears:
         assert f"14-15 June {year.sort_year}" in html  # the meeting's dates
         assert f'href="/countries/morocco/#year-{year.label}"' in html
         assert '<path class="c4" d="M' in html and "<title>Morocco: attended" in html  # mapped
+
+    def test_a_change_shows_on_the_next_request_in_each_language(self, client, morocco):
+        """The page's queries are compiled once a process (core.prepared), their rows read
+        on every request."""
+        role = RoundtableRoleFactory(country=morocco, roundtable__title="Skills matching")
+        year = role.forum_year
+        pages = [f"{prefix}/forum/{year.label}/" for prefix in ("", "/fr", "/es")]
+        for page in pages:
+            assert "Skills matching" in client.get(page).content.decode()
+        role.roundtable.title = "Jobs"
+        role.roundtable.save()
+        ThematicMeetingParticipationFactory(
+            country=morocco, meeting__forum_year=year, meeting__title="Diaspora and business"
+        )
+        for page in pages:
+            html = client.get(page).content.decode()
+            assert "Jobs" in html and "Skills matching" not in html
+            assert "Diaspora and business" in html
 
     def test_detail_escapes_country_names_in_its_lists_and_map(self, client):
         """The page's lists and map are written in Python (countries.views, countries.maps):
