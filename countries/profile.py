@@ -154,7 +154,9 @@ class MeetingPhrases(NamedTuple):
 
 
 @lru_cache(maxsize=16)
-def _meeting_phrases(language: str | None) -> MeetingPhrases:
+def meeting_phrases(language: str | None) -> MeetingPhrases:
+    """The phrases in `language`, translated once per language and process: a full profile
+    composes dozens of meeting lines of a dozen translations each."""
     return MeetingPhrases(
         roles={role: str(text) for role, text in ROLE_PHRASES.items()},
         kinds={kind: (str(one), str(many)) for kind, (one, many) in KIND_PHRASES.items()},
@@ -169,16 +171,10 @@ def _meeting_phrases(language: str | None) -> MeetingPhrases:
     )
 
 
-def meeting_phrases() -> MeetingPhrases:
-    """The phrases in the active language, translated once per language and process: a
-    full profile composes dozens of meeting lines of a dozen translations each."""
-    return _meeting_phrases(translation.get_language())
-
-
 @receiver(setting_changed)
 def _forget_phrases_on_setting_changed(**kwargs) -> None:
     """Tests that change languages or translations get fresh phrases."""
-    _meeting_phrases.cache_clear()
+    meeting_phrases.cache_clear()
     _format_date_range.cache_clear()
 
 
@@ -193,7 +189,7 @@ def _format_date_range(start: datetime.date, end: datetime.date | None, language
     """Written once per range and language (a forum-year page shows hundreds of meetings,
     a profile dozens, on a few hundred distinct dates); Django's date formatting costs
     about 0.1 ms a date."""
-    phrases = _meeting_phrases(language)
+    phrases = meeting_phrases(language)
     if end is None or end == start:
         return dateformat.format(start, phrases.day_month_year)
     if (start.year, start.month) == (end.year, end.month):
@@ -205,12 +201,8 @@ def _format_date_range(start: datetime.date, end: datetime.date | None, language
     return f"{start_text}-{dateformat.format(end, phrases.day_month_year)}"
 
 
-def quoted_list(titles: list[str]) -> str:
+def quoted_list(titles: list[str], phrases: MeetingPhrases) -> str:
     """ "A"; "A" and "B"; "A", "B", and "C" (the GFMD's serial comma)."""
-    return _quoted_list(titles, meeting_phrases())
-
-
-def _quoted_list(titles: list[str], phrases: MeetingPhrases) -> str:
     quoted = [phrases.quoted % {"title": title} for title in titles]
     if len(quoted) <= 2:
         return phrases.and_.join(quoted)
@@ -235,7 +227,7 @@ def thematic_lines(participations: list[ThematicMeetingParticipation]) -> list[s
     The language is looked up once for all the lines (a full profile has dozens)."""
     lines = []
     language = translation.get_language()
-    phrases, name_of = _meeting_phrases(language), country_namer()
+    phrases, name_of = meeting_phrases(language), country_namer()
 
     def undated_group(p: ThematicMeetingParticipation) -> tuple | None:
         meeting = p.meeting
@@ -248,7 +240,7 @@ def thematic_lines(participations: list[ThematicMeetingParticipation]) -> list[s
         if group_key is not None:
             role, kind = group_key
             singular, plural = phrases.kinds[kind]
-            titles = _quoted_list([p.meeting.title for p in group], phrases)
+            titles = quoted_list([p.meeting.title for p in group], phrases)
             kind_text = plural if len(group) > 1 else singular
             lines.append(meeting_line(phrases, phrases.roles[role], kind_text, titles))
             continue
@@ -258,7 +250,7 @@ def thematic_lines(participations: list[ThematicMeetingParticipation]) -> list[s
                 phrases,
                 phrases.roles[participation.role],
                 phrases.kinds[meeting.kind][0],
-                _quoted_list([meeting.title], phrases),
+                quoted_list([meeting.title], phrases),
             )
             if meeting.start_date:
                 dates = _format_date_range(meeting.start_date, meeting.end_date, language)

@@ -20,6 +20,7 @@ from countries.profile import (
     country_profile,
     describe_profile_changes,
     format_date_range,
+    meeting_phrases,
     profile_lines,
     quoted_list,
 )
@@ -52,9 +53,10 @@ def test_format_date_range(start, end, text):
 
 
 def test_quoted_list_uses_the_serial_comma_from_three_titles():
-    assert quoted_list(["A"]) == '"A"'
-    assert quoted_list(["A", "B"]) == '"A" and "B"'
-    assert quoted_list(["A", "B", "C"]) == '"A", "B", and "C"'
+    phrases = meeting_phrases("en")
+    assert quoted_list(["A"], phrases) == '"A"'
+    assert quoted_list(["A", "B"], phrases) == '"A" and "B"'
+    assert quoted_list(["A", "B", "C"], phrases) == '"A", "B", and "C"'
 
 
 @pytest.mark.django_db
